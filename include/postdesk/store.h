@@ -1,0 +1,137 @@
+/* store.h: the SQLite store, the only module that speaks SQL.
+ *
+ * One database file in WAL mode, foreign keys on, schema versioned with
+ * PRAGMA user_version and upgraded in place by forward migrations, each in
+ * one transaction. Nothing above this module writes SQL; a PostgreSQL
+ * backend later would implement this same interface.
+ *
+ * Errors: functions return 0 (or a documented positive value) on success
+ * and -1 on failure; store_error() describes the last failure and
+ * store_error_temporary() says whether retrying later can succeed
+ * (database locked or busy, disk full, I/O error) or not (constraint,
+ * corrupt data), which the pipeline turns into retry-or-quarantine. */
+#ifndef POSTDESK_STORE_H
+#define POSTDESK_STORE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct store;
+
+/* The schema version this build writes. */
+#define STORE_SCHEMA_VERSION 1
+
+/* Open (creating if needed, mode 0600) and migrate to STORE_SCHEMA_VERSION.
+ * A database newer than this build is refused. On failure returns -1 and
+ * sets *error_r (caller frees). path ":memory:" gives a private in-memory
+ * database (for tests of the layers above). */
+int store_open(const char *path, struct store **st_r, char **error_r);
+/* Close and set *st to NULL; NULL is fine. */
+void store_close(struct store **st);
+
+/* The user_version of the open database, or -1 on error. */
+int store_schema_version(struct store *st);
+
+/* The last error's text (borrowed, valid until the next call) and whether
+ * it is worth retrying later. */
+const char *store_error(struct store *st);
+bool store_error_temporary(struct store *st);
+
+/* Transactions: BEGIN IMMEDIATE so that a writer waits for the lock up to
+ * the busy timeout instead of failing midway. */
+int store_begin(struct store *st);
+/* A failed commit rolls the transaction back: nothing of it is stored. */
+int store_commit(struct store *st);
+/* Harmless without a transaction; keeps the last error for the caller. */
+void store_rollback(struct store *st);
+
+/* For tests only: how long a writer waits for the lock (the default is
+ * 30 seconds). */
+void store_set_busy_timeout(struct store *st, int ms);
+
+/* --- message identity --------------------------------------------------
+ * A message is the same message when it has the same Message-ID, or (for
+ * the rare mail whose Message-ID we had to synthesise) the same content
+ * hash. The IMAP identity (account, mailbox, UIDVALIDITY, UID) records
+ * where a copy was seen, so that a crash before MOVE does not store it
+ * again. */
+struct store_identity {
+	const char *message_id;	/* normalised, without <> */
+	const char *content_hash;	/* hex SHA-256 of the raw bytes */
+	const char *account;	/* NULL when delivered by the MTA pipe */
+	const char *mailbox;
+	uint32_t uidvalidity;
+	uint32_t uid;
+};
+
+/* Look for a stored message with this identity (by IMAP identity first,
+ * then Message-ID, then content hash). Returns 1 and *message_r when
+ * found, 0 when not, -1 on error. */
+int store_identity_find(struct store *st, const struct store_identity *id,
+    int64_t *message_r);
+
+/* A message row to insert (borrowed strings; raw is copied as a BLOB). */
+struct store_message {
+	int64_t ticket_id;	/* 0: none (loop, spam, bounce not matched) */
+	const char *direction;	/* "in" or "out" */
+	const char *kind;	/* customer, agent, note, ack, notification, ... */
+	const char *message_id;
+	const char *in_reply_to;
+	const char *references;	/* space-separated, in order */
+	const char *from_addr;
+	const char *from_name;
+	const char *subject;
+	int64_t date;		/* Date: header, Unix time; 0 unknown */
+	const char *thread_via;	/* tag, in-reply-to, references, new, ... */
+	const char *text;	/* best text, UTF-8 */
+	const char *text_new;
+	const char *raw;
+	size_t raw_len;
+	const char *content_hash;
+};
+
+/* Insert a message and, in the same transaction as the caller's (one must
+ * be open), its identity rows: the IMAP identity when id->account is set
+ * (id may be NULL). The row's content hash is m->content_hash. Returns 0
+ * and *id_r, or -1. A second insert of the same Message-ID fails with a
+ * non-temporary error: callers look it up first. */
+int store_message_add(struct store *st, const struct store_message *m,
+    const struct store_identity *id, int64_t *id_r);
+
+/* Record one more place a known message was seen (IMAP identity only;
+ * duplicates are ignored). */
+int store_identity_add(struct store *st, int64_t message,
+    const struct store_identity *id);
+
+/* --- IMAP state per mailbox --------------------------------------------- */
+/* Returns 1 with the values, 0 when the mailbox was never seen, -1. */
+int store_imap_state_get(struct store *st, const char *account,
+    const char *mailbox, uint32_t *uidvalidity_r, uint32_t *last_uid_r);
+int store_imap_state_set(struct store *st, const char *account,
+    const char *mailbox, uint32_t uidvalidity, uint32_t last_uid);
+
+/* --- tickets and events (grown by the ingest and answer stages) -------- */
+struct store_ticket {
+	int64_t id;
+	const char *subject;
+	const char *requester_addr;
+	const char *requester_name;
+	const char *queue;
+	const char *priority;	/* low, normal, high, urgent */
+	const char *status;	/* new, open, pending, resolved, closed */
+	const char *language;
+	const char *assignee;	/* agent email or NULL */
+	int64_t created_at;
+};
+
+/* Create a ticket (t->id is ignored: the id is assigned, never reused);
+ * priority NULL means "normal", status NULL "new", created_at 0 now.
+ * Returns 0 and *id_r, or -1. */
+int store_ticket_add(struct store *st, const struct store_ticket *t, int64_t *id_r);
+/* Record an event on a ticket: what happened, who did it (an address, or
+ * NULL for postdesk itself), free detail (or NULL); at 0 means now. */
+int store_event_add(struct store *st, int64_t ticket, const char *type,
+    const char *actor, const char *detail, int64_t at);
+
+#endif

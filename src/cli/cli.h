@@ -1,0 +1,42 @@
+/* cli.h: what the command implementations share (internal to src/cli). */
+#ifndef POSTDESK_CLI_H
+#define POSTDESK_CLI_H
+
+#include <stdbool.h>
+
+struct pd_config;
+
+struct cli {
+	const char *config_path;	/* -c, $POSTDESK_CONFIG or the default */
+	bool debug;			/* -d: log at debug level */
+};
+
+struct cli_command {
+	const char *name;
+	const char *usage;	/* arguments after the command name */
+	const char *summary;
+	int (*run)(struct cli *cli, int argc, char **argv);
+};
+
+/* Print "usage: postdesk NAME USAGE" to stderr and return 64. */
+int cli_usage_error(const struct cli_command *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Load the config named by cli or print every error and return -1; the
+ * caller frees *cfg_r with config_free(). */
+int cli_load_config(const struct cli *cli, struct pd_config **cfg_r);
+
+struct pd_buf;
+/* Read a whole file, or standard input for "-", into b (initialised here;
+ * the caller frees it with pd_buf_free). -1 with *error_r (caller frees). */
+int cli_read_input(const char *path, struct pd_buf *b, char **error_r);
+
+/* The command table entry for name, or NULL. */
+const struct cli_command *cli_find(const char *name);
+
+/* Implementations, one file per command group. argv[0] is the command. */
+int cmd_check_config(struct cli *cli, int argc, char **argv);
+int cmd_inspect(struct cli *cli, int argc, char **argv);
+int cmd_not_implemented(struct cli *cli, int argc, char **argv);
+
+#endif

@@ -1,0 +1,489 @@
+/* mime.c: walk a message's MIME tree (libetpan) for the text and the
+ * attachments.
+ *
+ * libetpan's mailmime_parse builds the tree; it has no limits of its own,
+ * so the raw size is bounded by the caller, a pre-scan refuses pathological
+ * multipart counts (its parser and mailmime_free recurse once per level),
+ * and the walk here caps depth and part count like Dovecot's
+ * message_parser_settings. The body parts' bytes stay inside raw: libetpan
+ * does not copy them, so raw outlives the tree. */
+#include "config.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libetpan/libetpan.h>
+
+#include "mail_internal.h"
+#include "postdesk/buf.h"
+#include "postdesk/charset.h"
+#include "postdesk/flowed.h"
+#include "postdesk/html.h"
+#include "postdesk/rfc2047.h"
+#include "postdesk/xalloc.h"
+
+#define TEXT_MAX ((size_t)16 << 20)	/* best text kept, bytes */
+#define REPORT_PART_MAX ((size_t)256 << 10)
+
+struct walk {
+	struct msg *m;
+	const struct msg_limits *lim;
+	struct mime_report *rep;
+	int parts;
+	struct pd_buf plain;	/* inline text/plain parts of the body, joined */
+	char *html;		/* the first HTML body, as UTF-8 */
+	size_t html_len;
+	bool limit_noted;
+};
+
+/* Lower-case "type/subtype" of a part (caller frees). */
+static char *
+content_type_str(struct mailmime_content *ct)
+{
+	static const char *const discrete[] = {
+		[MAILMIME_DISCRETE_TYPE_TEXT] = "text",
+		[MAILMIME_DISCRETE_TYPE_IMAGE] = "image",
+		[MAILMIME_DISCRETE_TYPE_AUDIO] = "audio",
+		[MAILMIME_DISCRETE_TYPE_VIDEO] = "video",
+		[MAILMIME_DISCRETE_TYPE_APPLICATION] = "application",
+	};
+	const char *type = "text", *sub;
+	char *s;
+
+	if (ct == NULL)
+		return xstrdup("text/plain");
+	if (ct->ct_type->tp_type == MAILMIME_TYPE_DISCRETE_TYPE) {
+		struct mailmime_discrete_type *d = ct->ct_type->tp_data.tp_discrete_type;
+
+		if (d->dt_type == MAILMIME_DISCRETE_TYPE_EXTENSION)
+			type = d->dt_extension;
+		else if (d->dt_type > 0 && d->dt_type <= MAILMIME_DISCRETE_TYPE_APPLICATION)
+			type = discrete[d->dt_type];
+	} else {
+		struct mailmime_composite_type *c = ct->ct_type->tp_data.tp_composite_type;
+
+		type = c->ct_type == MAILMIME_COMPOSITE_TYPE_MESSAGE ? "message"
+		    : c->ct_type == MAILMIME_COMPOSITE_TYPE_MULTIPART ? "multipart"
+		    : c->ct_token;
+	}
+	/* A type without a subtype ("text", "application-x-gzip") is a
+	 * syntactically invalid Content-Type: RFC 2045 5.2 says to read the
+	 * part as text/plain. libetpan reports the missing subtype as
+	 * "unknown". */
+	if (ct->ct_subtype == NULL || *ct->ct_subtype == '\0' ||
+	    strcasecmp(ct->ct_subtype, "unknown") == 0)
+		return xstrdup("text/plain");
+	sub = ct->ct_subtype;
+	s = xasprintf("%s/%s", type ? type : "application", sub);
+	for (char *p = s; *p; p++)
+		*p = (char)tolower((unsigned char)*p);
+	return s;
+}
+
+static const char *
+ct_param(struct mailmime_content *ct, const char *name)
+{
+	if (ct == NULL || ct->ct_parameters == NULL)
+		return NULL;
+	for (clistiter *it = clist_begin(ct->ct_parameters); it; it = clist_next(it)) {
+		struct mailmime_parameter *p = clist_content(it);
+
+		if (p->pa_name && strcasecmp(p->pa_name, name) == 0)
+			return p->pa_value;
+	}
+	return NULL;
+}
+
+/* Gather the parameters that can carry a file name, with lower-cased
+ * names (rfc2231_get matches exactly). Names are owned by the arrays. */
+struct params {
+	struct rfc2231_param v[64];
+	char *names[64];
+	size_t n;
+};
+
+static void
+params_add(struct params *p, const char *name, const char *value)
+{
+	char *lname;
+
+	if (p->n >= 64 || name == NULL || value == NULL)
+		return;
+	lname = xstrdup(name);
+	for (char *c = lname; *c; c++)
+		*c = (char)tolower((unsigned char)*c);
+	p->names[p->n] = lname;
+	p->v[p->n].name = lname;
+	p->v[p->n].value = value;
+	p->n++;
+}
+
+static void
+params_free(struct params *p)
+{
+	for (size_t i = 0; i < p->n; i++)
+		free(p->names[i]);
+}
+
+static char *
+part_filename(struct walk *w, struct mailmime *mime, bool *is_attachment_r, bool *is_inline_r)
+{
+	struct params disp = { .n = 0 }, ctp = { .n = 0 };
+	unsigned defects = 0;
+	char *name = NULL;
+
+	*is_attachment_r = false;
+	*is_inline_r = false;
+	if (mime->mm_mime_fields != NULL) {
+		for (clistiter *it = clist_begin(mime->mm_mime_fields->fld_list); it; it = clist_next(it)) {
+			struct mailmime_field *f = clist_content(it);
+			struct mailmime_disposition *d;
+
+			if (f->fld_type != MAILMIME_FIELD_DISPOSITION)
+				continue;
+			d = f->fld_data.fld_disposition;
+			if (d->dsp_type->dsp_type == MAILMIME_DISPOSITION_TYPE_ATTACHMENT)
+				*is_attachment_r = true;
+			else if (d->dsp_type->dsp_type == MAILMIME_DISPOSITION_TYPE_INLINE)
+				*is_inline_r = true;
+			for (clistiter *pi = clist_begin(d->dsp_parms); pi; pi = clist_next(pi)) {
+				struct mailmime_disposition_parm *dp = clist_content(pi);
+
+				if (dp->pa_type == MAILMIME_DISPOSITION_PARM_FILENAME)
+					params_add(&disp, "filename", dp->pa_data.pa_filename);
+				else if (dp->pa_type == MAILMIME_DISPOSITION_PARM_PARAMETER)
+					params_add(&disp, dp->pa_data.pa_parameter->pa_name,
+					    dp->pa_data.pa_parameter->pa_value);
+			}
+		}
+	}
+	if (mime->mm_content_type && mime->mm_content_type->ct_parameters) {
+		for (clistiter *it = clist_begin(mime->mm_content_type->ct_parameters); it; it = clist_next(it)) {
+			struct mailmime_parameter *p = clist_content(it);
+
+			params_add(&ctp, p->pa_name, p->pa_value);
+		}
+	}
+	name = rfc2231_get(disp.v, disp.n, "filename", msg_fallback(w->lim), &defects);
+	if (name == NULL)
+		name = rfc2231_get(ctp.v, ctp.n, "name", msg_fallback(w->lim), &defects);
+	if (defects)
+		msg_defect(w->m, "attachment file name: badly encoded");
+	params_free(&disp);
+	params_free(&ctp);
+	return name;
+}
+
+static void
+attachment_add(struct walk *w, char *filename, const char *ctype, size_t size, bool is_inline)
+{
+	struct msg *m = w->m;
+	struct msg_attachment *a;
+
+	m->attachments = xreallocarray(m->attachments, m->nattachments + 1, sizeof(*a));
+	a = &m->attachments[m->nattachments++];
+	a->filename = filename;
+	a->content_type = xstrdup(ctype);
+	a->size = size;
+	a->is_inline = is_inline;
+}
+
+/* Decode a single part's content transfer encoding. Returns 0 and a
+ * buffer to release with mailmime_decoded_part_free, or -1. */
+static int
+part_decode(struct walk *w, struct mailmime_data *d, char **out_r, size_t *len_r)
+{
+	size_t idx = 0;
+
+	if (d == NULL || d->dt_type != MAILMIME_DATA_TEXT)
+		return -1;
+	if (mailmime_part_parse(d->dt_data.dt_text.dt_data, d->dt_data.dt_text.dt_length,
+	    &idx, d->dt_encoding, out_r, len_r) != MAILIMF_NO_ERROR) {
+		msg_defect(w->m, "undecodable content transfer encoding");
+		return -1;
+	}
+	return 0;
+}
+
+/* A text part's content as UTF-8 (caller frees). */
+static char *
+part_text(struct walk *w, struct mailmime *mime, size_t *len_r)
+{
+	struct mailmime_content *ct = mime->mm_content_type;
+	const char *charset = ct_param(ct, "charset");
+	const char *format = ct_param(ct, "format");
+	char *dec, *txt;
+	size_t dlen;
+	unsigned defects = 0;
+
+	if (part_decode(w, mime->mm_data.mm_single, &dec, &dlen) < 0) {
+		*len_r = 0;
+		return xstrdup("");
+	}
+	txt = charset_to_utf8(charset, dec, dlen, msg_fallback(w->lim), len_r, &defects, NULL);
+	mailmime_decoded_part_free(dec);
+	if (defects)
+		msg_charset_defects(w->m, "body", defects);
+	if (format && strcasecmp(format, "flowed") == 0) {
+		const char *delsp = ct_param(ct, "delsp");
+		char *fl = flowed_decode(txt, *len_r, delsp && strcasecmp(delsp, "yes") == 0);
+
+		free(txt);
+		txt = fl;
+		*len_r = strlen(txt);
+	}
+	return txt;
+}
+
+static bool
+blank(const char *s)
+{
+	for (; *s; s++)
+		if (!isspace((unsigned char)*s))
+			return false;
+	return true;
+}
+
+static void walk_part(struct walk *w, struct mailmime *mime, int depth, bool in_body);
+
+/* The decoded size of a single part, for the attachment list. */
+static size_t
+mime_decoded_size(struct walk *w, struct mailmime *mime)
+{
+	char *dec;
+	size_t dlen = 0;
+
+	if (part_decode(w, mime->mm_data.mm_single, &dec, &dlen) == 0)
+		mailmime_decoded_part_free(dec);
+	return dlen;
+}
+
+/* Machine-readable parts of reports: they feed classify.c, and count as
+ * attachments only when the sender named them. */
+static bool
+report_part(const char *ctype)
+{
+	static const char *const types[] = {
+		"message/delivery-status", "message/global-delivery-status",
+		"message/feedback-report", "message/disposition-notification",
+		"text/rfc822-headers", "message/rfc822-headers",
+		"message/global-headers",
+	};
+
+	for (size_t i = 0; i < sizeof(types) / sizeof(types[0]); i++)
+		if (strcmp(ctype, types[i]) == 0)
+			return true;
+	return false;
+}
+
+/* A leaf part is body text, a report part, an attachment, or (unnamed and
+ * not marked as an attachment: signature logos, spacer images) nothing
+ * an agent would call an attachment. A named text part shown inline is
+ * the body when no body text came before it (a common way of sending a
+ * text file as the message). */
+static void
+walk_single(struct walk *w, struct mailmime *mime, bool in_body)
+{
+	char *ctype = content_type_str(mime->mm_content_type);
+	bool is_att, is_inline;
+	char *filename = part_filename(w, mime, &is_att, &is_inline);
+	struct mime_report *rep = w->rep;
+	bool plain = strcmp(ctype, "text/plain") == 0;
+	bool html = strcmp(ctype, "text/html") == 0;
+	size_t len;
+
+	if (in_body && !is_att && plain && (filename == NULL || w->plain.len == 0)) {
+		char *t = part_text(w, mime, &len);
+
+		if (w->plain.len > 0 && !blank(t))
+			pd_buf_adds(&w->plain, "\n");
+		if (pd_buf_add(&w->plain, t, len) < 0 && !w->limit_noted) {
+			msg_defect(w->m, "text body longer than %zu bytes; truncated", TEXT_MAX);
+			w->limit_noted = true;
+		}
+		free(t);
+	} else if (in_body && !is_att && html && (filename == NULL || w->html == NULL)) {
+		w->m->html = true;
+		if (w->html == NULL)
+			w->html = part_text(w, mime, &w->html_len);
+	} else if (report_part(ctype)) {
+		if (strstr(ctype, "headers") != NULL) {
+			if (rep->original_headers == NULL)
+				rep->original_headers = part_text(w, mime, &len);
+		} else if (strstr(ctype, "delivery-status") != NULL && rep->delivery_status == NULL)
+			rep->delivery_status = part_text(w, mime, &len);
+		if (filename != NULL || is_att) {
+			attachment_add(w, filename, ctype, mime_decoded_size(w, mime), false);
+			filename = NULL;
+		}
+	} else if (filename != NULL || is_att) {
+		attachment_add(w, filename, ctype, mime_decoded_size(w, mime), is_inline && !is_att);
+		filename = NULL;
+	}
+	free(filename);
+	free(ctype);
+}
+
+/* An attached message (message/rfc822) is an attachment, not the body; its
+ * name is its Subject. In a bounce report it also carries the original
+ * headers. */
+static void
+walk_message(struct walk *w, struct mailmime *mime)
+{
+	bool is_att, is_inline;
+	char *filename = part_filename(w, mime, &is_att, &is_inline);
+	const char *start = mime->mm_mime_start;
+	size_t len = mime->mm_length;
+
+	if (w->rep->report_type != NULL && w->rep->original_headers == NULL && start != NULL) {
+		size_t n = len < REPORT_PART_MAX ? len : REPORT_PART_MAX;
+
+		w->rep->original_headers = xstrndup(start, n);
+	}
+	if (filename == NULL && mime->mm_data.mm_message.mm_fields != NULL) {
+		struct mailimf_single_fields sf;
+
+		mailimf_single_fields_init(&sf, mime->mm_data.mm_message.mm_fields);
+		if (sf.fld_subject && sf.fld_subject->sbj_value) {
+			unsigned defects = 0;
+			char *subj = rfc2047_decode(sf.fld_subject->sbj_value,
+			    strlen(sf.fld_subject->sbj_value), msg_fallback(w->lim), &defects);
+
+			filename = xasprintf("%s.eml", subj);
+			free(subj);
+		}
+	}
+	attachment_add(w, filename, "message/rfc822", len, false);
+}
+
+static void
+walk_multipart(struct walk *w, struct mailmime *mime, int depth, bool in_body)
+{
+	char *ctype = content_type_str(mime->mm_content_type);
+	clist *parts = mime->mm_data.mm_multipart.mm_mp_list;
+
+	if (strcmp(ctype, "multipart/report") == 0 && w->rep->report_type == NULL) {
+		const char *rt = ct_param(mime->mm_content_type, "report-type");
+
+		w->rep->report_type = xstrdup(rt ? rt : "");
+		for (char *p = w->rep->report_type; *p; p++)
+			*p = (char)tolower((unsigned char)*p);
+	}
+	if (strcmp(ctype, "multipart/alternative") == 0 && in_body) {
+		/* Alternatives are the same content: take the text/plain
+		 * one for the body (the HTML one only flags html and serves
+		 * when the plain one is empty); other parts are not body. */
+		for (clistiter *it = clist_begin(parts); it; it = clist_next(it))
+			walk_part(w, clist_content(it), depth + 1, true);
+	} else {
+		bool first = true;
+
+		for (clistiter *it = clist_begin(parts); it; it = clist_next(it)) {
+			/* In a report, only the first part (the human text)
+			 * is body; the rest are machine parts. */
+			bool body = in_body && (strcmp(ctype, "multipart/report") != 0 || first);
+
+			walk_part(w, clist_content(it), depth + 1, body);
+			first = false;
+		}
+	}
+	free(ctype);
+}
+
+static void
+walk_part(struct walk *w, struct mailmime *mime, int depth, bool in_body)
+{
+	if (depth > w->lim->max_mime_depth || w->parts >= w->lim->max_mime_parts) {
+		if (!w->m->over_limit || !w->limit_noted)
+			msg_defect(w->m, depth > w->lim->max_mime_depth
+			    ? "MIME nesting deeper than %d; inner parts ignored"
+			    : "more than %d MIME parts; the rest ignored",
+			    depth > w->lim->max_mime_depth ? w->lim->max_mime_depth
+			    : w->lim->max_mime_parts);
+		w->m->over_limit = true;
+		return;
+	}
+	w->parts++;
+	switch (mime->mm_type) {
+	case MAILMIME_SINGLE:
+		walk_single(w, mime, in_body);
+		break;
+	case MAILMIME_MULTIPLE:
+		walk_multipart(w, mime, depth, in_body);
+		break;
+	case MAILMIME_MESSAGE:
+		if (depth == 0) {
+			if (mime->mm_data.mm_message.mm_msg_mime != NULL)
+				walk_part(w, mime->mm_data.mm_message.mm_msg_mime, depth + 1, true);
+		} else
+			walk_message(w, mime);
+		break;
+	}
+}
+
+/* Count "multipart/" (any case) in the raw bytes: an upper bound on the
+ * number of multipart levels libetpan would recurse into. */
+static size_t
+count_multipart(const char *raw, size_t len)
+{
+	static const char pat[] = "multipart/";
+	size_t n = 0;
+
+	for (size_t i = 0; i + sizeof(pat) - 1 <= len; i++) {
+		if ((raw[i] | 0x20) == 'm' && strncasecmp(raw + i, pat, sizeof(pat) - 1) == 0) {
+			n++;
+			i += sizeof(pat) - 2;
+		}
+	}
+	return n;
+}
+
+void
+mime_walk(struct msg *m, const char *raw, size_t len, const struct msg_limits *lim,
+    struct mime_report *rep)
+{
+	struct walk w = { .m = m, .lim = lim, .rep = rep, .parts = 0, .html = NULL };
+	struct mailmime *mime = NULL;
+	size_t idx = 0;
+
+	pd_buf_init(&w.plain, TEXT_MAX);
+	if (count_multipart(raw, len) > (size_t)lim->max_mime_parts) {
+		msg_defect(m, "more than %d multipart declarations; MIME structure not parsed",
+		    lim->max_mime_parts);
+		m->over_limit = true;
+		m->text = xstrdup("");
+		pd_buf_free(&w.plain);
+		return;
+	}
+	if (mailmime_parse(raw, len, &idx, &mime) != MAILIMF_NO_ERROR || mime == NULL) {
+		msg_defect(m, "MIME structure unparsable");
+		m->text = xstrdup("");
+		pd_buf_free(&w.plain);
+		return;
+	}
+	walk_part(&w, mime, 0, true);
+	mailmime_free(mime);
+
+	if (w.plain.len > 0 && !blank(pd_buf_str(&w.plain))) {
+		m->text = pd_buf_steal(&w.plain);
+	} else if (w.html != NULL) {
+		bool trunc = false;
+
+		m->text = html_to_text(w.html, w.html_len, TEXT_MAX, &trunc);
+		m->text_from_html = true;
+		if (trunc)
+			msg_defect(m, "HTML body longer than %zu bytes as text; truncated", TEXT_MAX);
+	} else
+		m->text = pd_buf_steal(&w.plain);
+	pd_buf_free(&w.plain);
+	free(w.html);
+}
+
+void
+mime_report_free(struct mime_report *rep)
+{
+	free(rep->delivery_status);
+	free(rep->original_headers);
+	free(rep->report_type);
+}
