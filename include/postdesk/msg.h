@@ -90,6 +90,7 @@ struct msg {
 	bool auto_reply;
 	char *auto_reply_reason;	/* NULL when not auto */
 	bool bulk;			/* list or bulk mail (List-Id, Precedence) */
+	bool machine;			/* written by a program: responder, mail system */
 	bool bounce;
 	struct msg_bounce_rcpt *bounce_rcpts;
 	size_t nbounce_rcpts;

@@ -134,4 +134,62 @@ int store_ticket_add(struct store *st, const struct store_ticket *t, int64_t *id
 int store_event_add(struct store *st, int64_t ticket, const char *type,
     const char *actor, const char *detail, int64_t at);
 
+/* --- what threading and ingest need -------------------------------------- */
+
+/* The ticket of a stored message with this Message-ID (without <>):
+ * 1 and *ticket_r (0 when the message belongs to no ticket), 0 when no
+ * such message, -1 on error. */
+int store_ticket_of_msgid(struct store *st, const char *message_id, int64_t *ticket_r);
+
+/* A ticket's status ("new" ... "closed", copied into status_r) and when it
+ * was last closed or resolved (0 if never): 1, 0 when there is no such
+ * ticket, -1. */
+int store_ticket_status(struct store *st, int64_t ticket, char status_r[16],
+    int64_t *closed_at_r);
+
+/* Change a ticket's status (and resolved_at/closed_at, updated_at). */
+int store_ticket_set_status(struct store *st, int64_t ticket, const char *status,
+    int64_t at);
+
+/* Bump updated_at. */
+int store_ticket_touch(struct store *st, int64_t ticket, int64_t at);
+
+/* 1 when addr (case-insensitive) takes part in ticket, 0 if not, -1. */
+int store_participant_has(struct store *st, int64_t ticket, const char *addr);
+
+/* Add a participant; an address already there keeps its first role.
+ * role: "requester", "cc" or "agent". */
+int store_participant_add(struct store *st, int64_t ticket, const char *addr,
+    const char *name, const char *role);
+
+/* Mark an address of a ticket as failing (our mail to it bounced). */
+int store_participant_set_failing(struct store *st, int64_t ticket, const char *addr);
+
+/* Keep a message that could not be processed, with why. account NULL for
+ * the MTA pipe. Returns 0 and *id_r. A second copy of the same IMAP
+ * message is not added again (returns 0 and the existing id). */
+struct store_quarantine {
+	const char *account;
+	const char *mailbox;
+	uint32_t uidvalidity;
+	uint32_t uid;
+	const char *reason;
+	const char *raw;
+	size_t raw_len;
+};
+int store_quarantine_add(struct store *st, const struct store_quarantine *q, int64_t *id_r);
+
+/* Record the ids a stored message refers to (In-Reply-To, References). */
+int store_refs_add(struct store *st, int64_t message, const char *const *refs, size_t n);
+
+/* The ticket of the latest stored message that refers to ref: 1 and
+ * *ticket_r, 0 when none does, -1. */
+int store_ticket_of_ref(struct store *st, const char *ref, int64_t *ticket_r);
+
+/* Small named values postdesk keeps for itself (e.g. the generated HMAC
+ * key when no secret_file is configured). get: 1 and a value the caller
+ * frees, 0 when absent, -1. */
+int store_meta_get(struct store *st, const char *key, char **value_r);
+int store_meta_set(struct store *st, const char *key, const char *value);
+
 #endif

@@ -4,7 +4,10 @@
 
 #include <stdbool.h>
 
+#include "postdesk/ingest.h"
+
 struct pd_config;
+struct store;
 
 struct cli {
 	const char *config_path;	/* -c, $POSTDESK_CONFIG or the default */
@@ -34,9 +37,21 @@ int cli_read_input(const char *path, struct pd_buf *b, char **error_r);
 /* The command table entry for name, or NULL. */
 const struct cli_command *cli_find(const char *name);
 
+/* Config, store and ingest for a command that writes (cli_writer.c).
+ * cli_writer_open returns EX_OK, or the exit code after printing why. */
+struct writer {
+	struct pd_config *cfg;
+	struct store *st;
+	struct ingest ig;
+};
+int cli_writer_open(struct cli *cli, struct writer *w);
+void cli_writer_close(struct writer *w);
+
 /* Implementations, one file per command group. argv[0] is the command. */
 int cmd_check_config(struct cli *cli, int argc, char **argv);
 int cmd_inspect(struct cli *cli, int argc, char **argv);
+int cmd_fetch(struct cli *cli, int argc, char **argv);
+int cmd_deliver(struct cli *cli, int argc, char **argv);
 int cmd_not_implemented(struct cli *cli, int argc, char **argv);
 
 #endif

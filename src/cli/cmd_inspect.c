@@ -136,6 +136,7 @@ print_json(const struct msg *m)
 	json_bool(&j, "auto_reply", m->auto_reply);
 	json_str(&j, "auto_reply_reason", m->auto_reply_reason);
 	json_bool(&j, "bulk", m->bulk);
+	json_bool(&j, "machine", m->machine);
 	json_bool(&j, "bounce", m->bounce);
 	json_arr_begin(&j, "bounce_recipients");
 	for (size_t i = 0; i < m->nbounce_rcpts; i++) {

@@ -20,7 +20,7 @@
 static const struct cli_command commands[] = {
 	{ "daemon", "", "run in the foreground (systemd Type=notify)", cmd_not_implemented },
 	{ "fetch", "--once", "fetch every mailbox once, process, send the outbox, exit", cmd_not_implemented },
-	{ "deliver", "[--mailbox NAME]", "store one message read from standard input", cmd_not_implemented },
+	{ "deliver", "[--mailbox NAME]", "store one message read from standard input", cmd_deliver },
 	{ "inspect", "[--json] FILE.eml|-", "parse one message and print what postdesk sees", cmd_inspect },
 	{ "route", "--explain FILE.eml", "show which rules match and what they would do", cmd_not_implemented },
 	{ "ticket", "list [--json] [--status S] [--queue Q] | show [--json] ID", "list or show tickets", cmd_not_implemented },

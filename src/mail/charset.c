@@ -240,15 +240,49 @@ struct cand {
 
 enum lookup { LABEL_NONE, LABEL_UNKNOWN, LABEL_KNOWN };
 
+/* iconv descriptors stay open for reuse: glibc unloads a charset module
+ * (dlclose) soon after its last descriptor is closed, and loading it again
+ * costs some 100 us, which mail alternating charsets word by word would
+ * pay for every word. A few per thread (an iconv_t is not thread-safe);
+ * names are at most LABEL_MAX long. */
+#define CD_CACHE	8
+static _Thread_local struct {
+	char name[LABEL_MAX + 1];
+	iconv_t cd;
+} cd_cache[CD_CACHE];
+static _Thread_local unsigned cd_next;
+
+/* A descriptor from name to UTF-8 in its initial state, or (iconv_t)-1.
+ * Borrowed: valid until the next call. */
+static iconv_t
+cd_get(const char *name)
+{
+	unsigned slot;
+	iconv_t cd;
+
+	for (slot = 0; slot < CD_CACHE; slot++) {
+		if (cd_cache[slot].name[0] != '\0' &&
+		    strcmp(cd_cache[slot].name, name) == 0) {
+			cd = cd_cache[slot].cd;
+			iconv(cd, NULL, NULL, NULL, NULL);
+			return cd;
+		}
+	}
+	if (strlen(name) > LABEL_MAX ||
+	    (cd = iconv_open("UTF-8", name)) == (iconv_t)-1)
+		return (iconv_t)-1;
+	slot = cd_next++ % CD_CACHE;
+	if (cd_cache[slot].name[0] != '\0')
+		iconv_close(cd_cache[slot].cd);
+	memcpy(cd_cache[slot].name, name, strlen(name) + 1);
+	cd_cache[slot].cd = cd;
+	return cd;
+}
+
 static bool
 iconv_knows(const char *name)
 {
-	iconv_t cd = iconv_open("UTF-8", name);
-
-	if (cd == (iconv_t)-1)
-		return false;
-	iconv_close(cd);
-	return true;
+	return cd_get(name) != (iconv_t)-1;
 }
 
 /* Compact label [s, e) into key; false if it holds characters no charset
@@ -460,7 +494,7 @@ static int
 decode_iconv(const char *name, bool dbcs, const char *in, size_t len,
     struct obuf *o, size_t *nrep)
 {
-	iconv_t cd = iconv_open("UTF-8", name);
+	iconv_t cd = cd_get(name);
 	char *ip = (char *)in, *op;
 	size_t il = len, ol, skip;
 
@@ -496,7 +530,6 @@ decode_iconv(const char *name, bool dbcs, const char *in, size_t len,
 	iconv(cd, NULL, NULL, &op, &ol);	/* end a shift state */
 	o->len = (size_t)(op - o->p);
 	o->p[o->len] = '\0';
-	iconv_close(cd);
 	return 0;
 }
 

@@ -17,9 +17,13 @@
 #include "mail_internal.h"
 #include "postdesk/xalloc.h"
 
+/* machine: the mail was written by a program (a responder, a mail
+ * system), as opposed to list or bulk mail that people wrote. */
 static void
-set_auto(struct msg *m, const char *reason)
+set_auto(struct msg *m, const char *reason, bool machine)
 {
+	if (machine)
+		m->machine = true;
 	if (m->auto_reply)
 		return;
 	m->auto_reply = true;
@@ -78,12 +82,12 @@ classify_auto(struct msg *m)
 			char reason[96];
 
 			snprintf(reason, sizeof(reason), "auto-submitted: %s", tok);
-			set_auto(m, reason);
+			set_auto(m, reason, true);
 		}
 	}
 	if (msg_header(m, "X-Autoreply") || msg_header(m, "X-Autorespond") ||
 	    msg_header(m, "X-Autoresponder"))
-		set_auto(m, "x-autoreply");
+		set_auto(m, "x-autoreply", true);
 	if ((v = msg_header(m, "Precedence")) != NULL) {
 		token(v, tok, sizeof(tok));
 		if (strcmp(tok, "bulk") == 0 || strcmp(tok, "junk") == 0 ||
@@ -91,7 +95,7 @@ classify_auto(struct msg *m)
 			char reason[96];
 
 			snprintf(reason, sizeof(reason), "precedence: %s", tok);
-			set_auto(m, reason);
+			set_auto(m, reason, false);
 			m->bulk = true;
 		}
 	}
@@ -99,16 +103,16 @@ classify_auto(struct msg *m)
 		/* Exchange marks its own automatic mail (out-of-office,
 		 * recall, delivery reports) with All or OOF. */
 		if (ascii_strcasestr(v, "all") || ascii_strcasestr(v, "oof"))
-			set_auto(m, "x-auto-response-suppress");
+			set_auto(m, "x-auto-response-suppress", true);
 	}
 	if (m->return_path != NULL && m->return_path[0] == '\0')
-		set_auto(m, "null return-path");
+		set_auto(m, "null return-path", true);
 	if (local_part_is(m->from.addr, "mailer-daemon") ||
 	    local_part_is(m->from.addr, "mail-daemon") ||
 	    local_part_is(m->from.addr, "postmaster"))
-		set_auto(m, "mailer-daemon sender");
+		set_auto(m, "mailer-daemon sender", true);
 	if (ooo_subject(m->subject))
-		set_auto(m, "out-of-office subject");
+		set_auto(m, "out-of-office subject", true);
 	if (msg_header(m, "List-Id") || msg_header(m, "List-Unsubscribe"))
 		m->bulk = true;
 }
@@ -301,13 +305,13 @@ classify_msg(struct msg *m, const struct mime_report *rep)
 	classify_auto(m);
 	if (rep->report_type == NULL && declared_dsn(m)) {
 		m->bounce = true;
-		set_auto(m, "delivery status report");
+		set_auto(m, "delivery status report", true);
 		text_bounce(m);
 		return;
 	}
 	if (rep->report_type != NULL && strcmp(rep->report_type, "delivery-status") == 0) {
 		m->bounce = true;
-		set_auto(m, "delivery status report");
+		set_auto(m, "delivery status report", true);
 		if (rep->delivery_status != NULL)
 			parse_dsn(m, rep->delivery_status);
 		if (rep->original_headers != NULL)
@@ -315,7 +319,7 @@ classify_msg(struct msg *m, const struct mime_report *rep)
 		return;
 	}
 	if (rep->report_type != NULL)
-		set_auto(m, "report");
+		set_auto(m, "report", true);
 	/* A text bounce comes from the mail system: a null sender or a
 	 * MAILER-DAEMON. Requiring that keeps a customer who quotes one
 	 * from being taken for a bounce. */
@@ -325,7 +329,7 @@ classify_msg(struct msg *m, const struct mime_report *rep)
 	    local_part_is(m->from.addr, "mail-daemon")) {
 		if (text_bounce(m)) {
 			m->bounce = true;
-			set_auto(m, "bounce");
+			set_auto(m, "bounce", true);
 			if (rep->original_headers != NULL)
 				original_id(m, rep->original_headers);
 		}

@@ -36,18 +36,18 @@
 #define ENTITY_NAME_MAX 32	/* the longest HTML5 name has 31 characters */
 #define LEGACY_NAME_MAX 6	/* the longest name allowed without ';' */
 
-/* What an element does. F_BLOCK/F_PARA: one line break / a blank line
- * before and after; F_PCLOSE: closes an open <p> (HTML5 "close a p
+/* What an element does; void and inline elements do nothing, and a few
+ * are handled by name in r_start. F_BLOCK/F_PARA: a line break / a blank
+ * line before and after; F_PCLOSE: closes an open <p> (HTML5 "close a p
  * element"); F_TRACK: gets a stack frame; F_HEADOK: may sit in <head>
  * without ending it; F_HIDE: its content is never shown; F_RAW/F_RCDATA:
  * the tokenizer reads its content as text up to its end tag (F_DROP: and
- * throws it away); F_PRE: whitespace kept; F_SCOPE: bounds the default
- * scope (an end tag does not close elements outside a table cell). */
+ * throws it away); F_PRE: whitespace kept; F_LIST: its items get markers.
+ * Scopes (which end tags may close what) are the arrays default_scope... */
 enum {
-	F_VOID = 1 << 0, F_BLOCK = 1 << 1, F_PARA = 1 << 2, F_PCLOSE = 1 << 3,
-	F_TRACK = 1 << 4, F_HEADOK = 1 << 5, F_HIDE = 1 << 6, F_RAW = 1 << 7,
-	F_RCDATA = 1 << 8, F_DROP = 1 << 9, F_PRE = 1 << 10, F_SCOPE = 1 << 11,
-	F_LIST = 1 << 12,
+	F_BLOCK = 1 << 0, F_PARA = 1 << 1, F_PCLOSE = 1 << 2, F_TRACK = 1 << 3,
+	F_HEADOK = 1 << 4, F_HIDE = 1 << 5, F_RAW = 1 << 6, F_RCDATA = 1 << 7,
+	F_DROP = 1 << 8, F_PRE = 1 << 9, F_LIST = 1 << 10,
 };
 #define F_BLK (F_BLOCK | F_PCLOSE | F_TRACK)
 
@@ -74,18 +74,18 @@ static const struct eldef {
 } els[EL_COUNT] = {
 	[EL_A] = { "a", 0 },
 	[EL_ADDRESS] = { "address", F_BLK },
-	[EL_AREA] = { "area", F_VOID },
+	[EL_AREA] = { "area", 0 },
 	[EL_ARTICLE] = { "article", F_BLK },
 	[EL_ASIDE] = { "aside", F_BLK },
-	[EL_BASE] = { "base", F_VOID | F_HEADOK },
-	[EL_BASEFONT] = { "basefont", F_VOID | F_HEADOK },
-	[EL_BGSOUND] = { "bgsound", F_VOID | F_HEADOK },
+	[EL_BASE] = { "base", F_HEADOK },
+	[EL_BASEFONT] = { "basefont", F_HEADOK },
+	[EL_BGSOUND] = { "bgsound", F_HEADOK },
 	[EL_BLOCKQUOTE] = { "blockquote", F_PARA | F_PCLOSE | F_TRACK },
 	[EL_BODY] = { "body", 0 },
-	[EL_BR] = { "br", F_VOID },
-	[EL_CAPTION] = { "caption", F_BLOCK | F_TRACK | F_SCOPE },
+	[EL_BR] = { "br", 0 },
+	[EL_CAPTION] = { "caption", F_BLOCK | F_TRACK },
 	[EL_CENTER] = { "center", F_BLK },
-	[EL_COL] = { "col", F_VOID },
+	[EL_COL] = { "col", 0 },
 	[EL_DD] = { "dd", F_BLK },
 	[EL_DETAILS] = { "details", F_BLK },
 	[EL_DIALOG] = { "dialog", F_BLK },
@@ -93,13 +93,13 @@ static const struct eldef {
 	[EL_DIV] = { "div", F_BLK },
 	[EL_DL] = { "dl", F_PARA | F_PCLOSE | F_TRACK },
 	[EL_DT] = { "dt", F_BLK },
-	[EL_EMBED] = { "embed", F_VOID },
+	[EL_EMBED] = { "embed", 0 },
 	[EL_FIELDSET] = { "fieldset", F_BLK },
 	[EL_FIGCAPTION] = { "figcaption", F_BLK },
 	[EL_FIGURE] = { "figure", F_PARA | F_PCLOSE | F_TRACK },
 	[EL_FOOTER] = { "footer", F_BLK },
 	[EL_FORM] = { "form", F_BLK },
-	[EL_FRAME] = { "frame", F_VOID },
+	[EL_FRAME] = { "frame", 0 },
 	[EL_H1] = { "h1", F_PARA | F_PCLOSE | F_TRACK },
 	[EL_H2] = { "h2", F_PARA | F_PCLOSE | F_TRACK },
 	[EL_H3] = { "h3", F_PARA | F_PCLOSE | F_TRACK },
@@ -109,47 +109,47 @@ static const struct eldef {
 	[EL_HEAD] = { "head", F_TRACK | F_HIDE | F_HEADOK },
 	[EL_HEADER] = { "header", F_BLK },
 	[EL_HGROUP] = { "hgroup", F_BLK },
-	[EL_HR] = { "hr", F_VOID | F_PCLOSE },
+	[EL_HR] = { "hr", F_PCLOSE },
 	[EL_HTML] = { "html", F_HEADOK },
 	[EL_IFRAME] = { "iframe", F_RAW | F_DROP },
-	[EL_IMG] = { "img", F_VOID },
-	[EL_INPUT] = { "input", F_VOID },
-	[EL_KEYGEN] = { "keygen", F_VOID },
+	[EL_IMG] = { "img", 0 },
+	[EL_INPUT] = { "input", 0 },
+	[EL_KEYGEN] = { "keygen", 0 },
 	[EL_LEGEND] = { "legend", F_BLOCK | F_TRACK },
 	[EL_LI] = { "li", F_BLK },
-	[EL_LINK] = { "link", F_VOID | F_HEADOK },
+	[EL_LINK] = { "link", F_HEADOK },
 	[EL_LISTING] = { "listing", F_PARA | F_PCLOSE | F_TRACK | F_PRE },
 	[EL_MAIN] = { "main", F_BLK },
 	[EL_MENU] = { "menu", F_BLK | F_LIST },
-	[EL_META] = { "meta", F_VOID | F_HEADOK },
+	[EL_META] = { "meta", F_HEADOK },
 	[EL_NAV] = { "nav", F_BLK },
 	[EL_NOEMBED] = { "noembed", F_RAW | F_DROP },
 	[EL_NOFRAMES] = { "noframes", F_RAW | F_DROP | F_HEADOK },
 	[EL_NOSCRIPT] = { "noscript", F_HEADOK },
 	[EL_OL] = { "ol", F_BLK | F_LIST },
 	[EL_P] = { "p", F_PARA | F_PCLOSE | F_TRACK },
-	[EL_PARAM] = { "param", F_VOID },
+	[EL_PARAM] = { "param", 0 },
 	[EL_PLAINTEXT] = { "plaintext", F_PARA | F_PCLOSE | F_TRACK | F_PRE },
 	[EL_PRE] = { "pre", F_PARA | F_PCLOSE | F_TRACK | F_PRE },
 	[EL_SCRIPT] = { "script", F_RAW | F_DROP | F_HEADOK },
 	[EL_SEARCH] = { "search", F_BLK },
 	[EL_SECTION] = { "section", F_BLK },
 	[EL_SELECT] = { "select", F_TRACK | F_HIDE },
-	[EL_SOURCE] = { "source", F_VOID },
+	[EL_SOURCE] = { "source", 0 },
 	[EL_SPAN] = { "span", 0 },
 	[EL_STYLE] = { "style", F_RAW | F_DROP | F_HEADOK },
 	[EL_SUMMARY] = { "summary", F_BLK },
-	[EL_SVG] = { "svg", F_TRACK | F_HIDE | F_SCOPE },
-	[EL_TABLE] = { "table", F_BLOCK | F_TRACK | F_SCOPE },
-	[EL_TD] = { "td", F_TRACK | F_SCOPE },
-	[EL_TEMPLATE] = { "template", F_TRACK | F_HIDE | F_HEADOK | F_SCOPE },
+	[EL_SVG] = { "svg", F_TRACK | F_HIDE },
+	[EL_TABLE] = { "table", F_BLOCK | F_TRACK },
+	[EL_TD] = { "td", F_TRACK },
+	[EL_TEMPLATE] = { "template", F_TRACK | F_HIDE | F_HEADOK },
 	[EL_TEXTAREA] = { "textarea", F_RCDATA | F_BLOCK | F_TRACK | F_PRE },
-	[EL_TH] = { "th", F_TRACK | F_SCOPE },
+	[EL_TH] = { "th", F_TRACK },
 	[EL_TITLE] = { "title", F_RCDATA | F_DROP | F_HEADOK },
 	[EL_TR] = { "tr", F_BLOCK | F_TRACK },
-	[EL_TRACK] = { "track", F_VOID },
+	[EL_TRACK] = { "track", 0 },
 	[EL_UL] = { "ul", F_BLK | F_LIST },
-	[EL_WBR] = { "wbr", F_VOID },
+	[EL_WBR] = { "wbr", 0 },
 	[EL_XMP] = { "xmp", F_RAW | F_PARA | F_PCLOSE | F_TRACK | F_PRE },
 };
 
@@ -421,7 +421,6 @@ struct attr {
 
 struct tag {
 	int el;			/* enum el; EL_COUNT when unknown */
-	bool end;
 	bool hidden_attr;	/* the boolean attribute "hidden" */
 	char name[TAGNAME_MAX + 1];
 	size_t name_len;
@@ -470,6 +469,7 @@ struct render {
 	char ltext[LINKTEXT_MAX];	/* the link's text as written */
 	size_t ltext_len;
 	bool ltext_over;
+	size_t ltext_end;	/* where out ended after the last text */
 };
 
 static const unsigned char default_scope[] = {
@@ -477,6 +477,9 @@ static const unsigned char default_scope[] = {
 };
 static const unsigned char list_scope[] = {
 	EL_TABLE, EL_TD, EL_TH, EL_CAPTION, EL_TEMPLATE, EL_SVG, EL_UL, EL_OL
+};
+static const unsigned char dl_scope[] = {
+	EL_TABLE, EL_TD, EL_TH, EL_CAPTION, EL_TEMPLATE, EL_SVG, EL_DL
 };
 static const unsigned char table_scope[] = { EL_TABLE, EL_TEMPLATE };
 static const unsigned char template_scope[] = { EL_TEMPLATE };
@@ -562,13 +565,13 @@ end_line(struct render *r)
 	r->line_content = false;
 }
 
+static const char spaces[] = "                ";	/* a marker's width */
+
 /* Write the current prefixes: "> " per blockquote, a list item's marker
  * on its first line and as many spaces on the next ones. */
 static void
 start_line(struct render *r)
 {
-	static const char spaces[] = "                ";
-
 	r->nline_quote = 0;
 	for (int i = 0; i < r->npfx; i++) {
 		struct prefix *p = &r->pfx[i];
@@ -593,8 +596,10 @@ blank_line(struct render *r)
 	int k = 0;
 
 	for (int i = 0; i < r->npfx; i++) {
-		if (!r->pfx[i].quote)
+		if (!r->pfx[i].quote) {
+			(void)out_put(r, spaces, r->pfx[i].len);
 			continue;
+		}
 		if (k >= r->nline_quote || r->line_quote[k] != r->pfx[i].serial)
 			break;
 		(void)out_put(r, "> ", 2);
@@ -610,11 +615,9 @@ static void
 flush(struct render *r)
 {
 	if (r->nl > 0) {
-		if (r->any_content) {
-			end_line(r);
-			if (r->nl >= 2)
-				blank_line(r);
-		}
+		end_line(r);	/* before any text, this drops the line */
+		if (r->nl >= 2 && r->any_content)
+			blank_line(r);
 		r->nl = 0;
 		r->space = r->sep = false;
 	}
@@ -660,6 +663,7 @@ emit(struct render *r, const char *s, size_t n)
 		r->truncated = r->stop = true;
 	if (r->out.len > before)	/* not when only the layout fitted */
 		r->content_end = r->out.len;
+	r->ltext_end = r->out.len;
 	r->line_content = r->any_content = true;
 	r->nbsp_line = r->pre_first = false;
 }
@@ -675,6 +679,14 @@ emit_pre_space(struct render *r, const char *sp)
 	(void)out_put(r, sp, 1);
 }
 
+/* One more newline owed; more than two are never written. */
+static void
+nl_add(struct render *r)
+{
+	if (r->nl < 2)
+		r->nl++;
+}
+
 /* A block starts or ends: the next text goes m lines further down
  * (1 = next line, 2 = after a blank line). */
 static void
@@ -684,7 +696,7 @@ boundary(struct render *r, int m)
 		return;
 	/* A line of only &nbsp; is how Outlook writes an empty line. */
 	if (r->nbsp_line) {
-		r->nl++;
+		nl_add(r);
 		r->nbsp_line = false;
 	}
 	if (r->nl < m)
@@ -882,6 +894,15 @@ link_end(struct render *r)
 	}
 	if (!r->ltext_over && same_target(r->ltext, r->ltext_len, r->href))
 		return;
+	if (r->out.len != r->ltext_end) {
+		/* Something was written after the text (<pre> spaces, lines):
+		 * the URL follows as text of its own. */
+		r->space = true;
+		emit(r, "<", 1);
+		emit(r, r->href, strlen(r->href));
+		emit(r, ">", 1);
+		return;
+	}
 	/* Right after the text, on its line, even when a block inside the
 	 * link has made newlines owed: they stay owed. */
 	if (r->full) {
@@ -1041,8 +1062,8 @@ implied_ends(struct render *r, int el)
 		break;
 	case EL_DD:
 	case EL_DT:
-		close_to(r, top_of(r, EL_DD, EL_DD, default_scope, sizeof(default_scope)));
-		close_to(r, top_of(r, EL_DT, EL_DT, default_scope, sizeof(default_scope)));
+		close_to(r, top_of(r, EL_DD, EL_DD, dl_scope, sizeof(dl_scope)));
+		close_to(r, top_of(r, EL_DT, EL_DT, dl_scope, sizeof(dl_scope)));
 		break;
 	case EL_TR:
 		close_to(r, top_of(r, EL_TR, EL_TR, table_scope, sizeof(table_scope)));
@@ -1068,7 +1089,7 @@ r_br(struct render *r)
 	if (r->hidden)
 		return;
 	r->nbsp_line = false;
-	r->nl++;
+	nl_add(r);
 }
 
 static void r_text(struct render *r, const char *s, size_t n);
@@ -1107,7 +1128,7 @@ r_start(struct render *r, const struct tag *tg)
 	}
 	switch (el) {
 	case EL_HEAD:
-		if (!r->body_seen && r->top[EL_HEAD] < 0)
+		if (!r->body_seen && !r->any_content && r->top[EL_HEAD] < 0)
 			push(r, el, tg);
 		return;
 	case EL_A:
@@ -1254,7 +1275,7 @@ text_ws(struct render *r, const char *s, size_t n, size_t *i)
 		r->pre_first = false;
 	else {
 		r->nbsp_line = false;
-		r->nl++;
+		nl_add(r);
 	}
 }
 
@@ -1564,14 +1585,13 @@ attr_value(struct tok *t, size_t j, char q)
 }
 
 static void
-tag_reset(struct tag *tg, bool end)
+tag_reset(struct tag *tg)
 {
 	struct attr *as[] = {
 		&tg->href, &tg->alt, &tg->cls, &tg->style, &tg->start, &tg->value
 	};
 
 	tg->el = EL_COUNT;
-	tg->end = end;
 	tg->hidden_attr = false;
 	tg->name_len = 0;
 	tg->name_long = false;
@@ -1592,7 +1612,7 @@ tok_tag(struct tok *t, size_t j, bool end)
 	size_t len = t->len;
 	struct tag *tg = t->tag;
 
-	tag_reset(tg, end);
+	tag_reset(tg);
 	for (; j < len && !is_ws((unsigned char)s[j]) && s[j] != '/' && s[j] != '>'; j++) {
 		if (tg->name_len < TAGNAME_MAX)
 			tg->name[tg->name_len++] = (char)lower((unsigned char)s[j]);

@@ -227,7 +227,24 @@ static const char migration_1[] =
 "	addr TEXT NOT NULL COLLATE NOCASE,\n"
 "	at INTEGER NOT NULL\n"
 ");\n"
-"CREATE INDEX ack_log_addr_at ON ack_log (addr, at);\n";
+"CREATE INDEX ack_log_addr_at ON ack_log (addr, at);\n"
+"\n"
+"-- message_refs: the ids each stored message refers to (In-Reply-To and\n"
+"-- References), so that mail arriving out of order still threads: a\n"
+"-- message joins the ticket of any message that refers to it, or that\n"
+"-- shares an ancestor with it.\n"
+"CREATE TABLE message_refs (\n"
+"	ref TEXT NOT NULL,\n"
+"	message INTEGER NOT NULL REFERENCES messages (id),\n"
+"	PRIMARY KEY (ref, message)\n"
+") WITHOUT ROWID;\n"
+"\n"
+"-- meta: small named values postdesk keeps for itself, e.g. the HMAC key\n"
+"-- of its Message-IDs when no secret_file is configured.\n"
+"CREATE TABLE meta (\n"
+"	key TEXT PRIMARY KEY,\n"
+"	value TEXT NOT NULL\n"
+") WITHOUT ROWID;\n";
 
 const char *const schema_migrations[STORE_SCHEMA_VERSION] = {
 	migration_1,

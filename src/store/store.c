@@ -9,6 +9,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -41,10 +42,62 @@ enum stmt_id {
 	STMT_STATE_SET,
 	STMT_TICKET_ADD,
 	STMT_EVENT_ADD,
+	STMT_TICKET_OF_MSGID,
+	STMT_TICKET_STATUS,
+	STMT_TICKET_SET_STATUS,
+	STMT_TICKET_TOUCH,
+	STMT_PART_HAS,
+	STMT_PART_ADD,
+	STMT_PART_FAILING,
+	STMT_QUAR_FIND,
+	STMT_QUAR_ADD,
+	STMT_META_GET,
+	STMT_META_SET,
+	STMT_REF_ADD,
+	STMT_TICKET_OF_REF,
 	STMT_COUNT
 };
 
 static const char *const stmt_sql[STMT_COUNT] = {
+	/* a message can be stored without a ticket: ticket 0 then */
+	[STMT_TICKET_OF_MSGID] =
+	    "SELECT coalesce(ticket_id, 0) FROM messages WHERE message_id = ?1",
+	[STMT_TICKET_STATUS] =
+	    "SELECT status, coalesce(max(coalesce(closed_at, 0), "
+	    "coalesce(resolved_at, 0)), 0) FROM tickets WHERE id = ?1",
+	/* resolved_at / closed_at keep the last time the ticket got there */
+	[STMT_TICKET_SET_STATUS] =
+	    "UPDATE tickets SET status = ?2, updated_at = ?3, "
+	    "resolved_at = CASE WHEN ?2 = 'resolved' THEN ?3 ELSE resolved_at END, "
+	    "closed_at = CASE WHEN ?2 = 'closed' THEN ?3 ELSE closed_at END "
+	    "WHERE id = ?1",
+	[STMT_TICKET_TOUCH] =
+	    "UPDATE tickets SET updated_at = max(updated_at, ?2) WHERE id = ?1",
+	[STMT_PART_HAS] =
+	    "SELECT 1 FROM participants WHERE ticket_id = ?1 AND addr = ?2",
+	[STMT_PART_ADD] =
+	    "INSERT INTO participants (ticket_id, addr, name, role) "
+	    "VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING",
+	[STMT_PART_FAILING] =
+	    "UPDATE participants SET failing = 1 WHERE ticket_id = ?1 AND addr = ?2",
+	[STMT_QUAR_FIND] =
+	    "SELECT id FROM quarantine WHERE account = ?1 AND mailbox = ?2 "
+	    "AND uidvalidity = ?3 AND uid = ?4",
+	[STMT_QUAR_ADD] =
+	    "INSERT INTO quarantine (account, mailbox, uidvalidity, uid, "
+	    "reason, created_at, raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+	[STMT_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+	[STMT_REF_ADD] =
+	    "INSERT INTO message_refs (ref, message) VALUES (?1, ?2) "
+	    "ON CONFLICT DO NOTHING",
+	/* the ticket of the latest message that refers to ref */
+	[STMT_TICKET_OF_REF] =
+	    "SELECT m.ticket_id FROM message_refs r JOIN messages m "
+	    "ON m.id = r.message WHERE r.ref = ?1 AND m.ticket_id IS NOT NULL "
+	    "ORDER BY r.message DESC LIMIT 1",
+	[STMT_META_SET] =
+	    "INSERT INTO meta (key, value) VALUES (?1, ?2) "
+	    "ON CONFLICT (key) DO UPDATE SET value = excluded.value",
 	[STMT_BEGIN] = "BEGIN IMMEDIATE",
 	[STMT_COMMIT] = "COMMIT",
 	[STMT_ROLLBACK] = "ROLLBACK",
@@ -90,6 +143,7 @@ static const char *const stmt_sql[STMT_COUNT] = {
 struct store {
 	sqlite3 *db;
 	sqlite3_stmt *stmts[STMT_COUNT];	/* prepared on first use */
+	sqlite3_stmt *query_stmts[STORE_QUERY_STMTS];	/* store_query.c's */
 	char *error;		/* owned; the last failure, NULL before one */
 	bool temporary;		/* the last failure is worth retrying */
 };
@@ -115,7 +169,7 @@ rc_temporary(int rc)
 }
 
 /* Record a failed sqlite call: "store: WHAT: sqlite's message". */
-static void
+void
 fail_rc(struct store *st, int rc, const char *what)
 {
 	const char *msg;
@@ -130,7 +184,7 @@ fail_rc(struct store *st, int rc, const char *what)
 }
 
 /* Record a failure of the caller's making (bad arguments): permanent. */
-static void
+void
 fail_msg(struct store *st, const char *what, const char *msg)
 {
 	free(st->error);
@@ -153,46 +207,52 @@ store_error_temporary(struct store *st)
 /* --- statements ------------------------------------------------------------ */
 
 static sqlite3_stmt *
-stmt_get(struct store *st, enum stmt_id id, const char *what)
+prepare_once(struct store *st, sqlite3_stmt **slot, const char *sql,
+    const char *what)
 {
 	int rc;
 
-	if (st->stmts[id] == NULL) {
-		rc = sqlite3_prepare_v3(st->db, stmt_sql[id], -1,
-		    SQLITE_PREPARE_PERSISTENT, &st->stmts[id], NULL);
+	if (*slot == NULL) {
+		rc = sqlite3_prepare_v3(st->db, sql, -1,
+		    SQLITE_PREPARE_PERSISTENT, slot, NULL);
 		if (rc != SQLITE_OK) {
 			fail_rc(st, rc, what);
-			st->stmts[id] = NULL;
+			*slot = NULL;
 		}
 	}
-	return st->stmts[id];
+	return *slot;
+}
+
+static sqlite3_stmt *
+stmt_get(struct store *st, enum stmt_id id, const char *what)
+{
+	return prepare_once(st, &st->stmts[id], stmt_sql[id], what);
+}
+
+sqlite3_stmt *
+query_stmt_get(struct store *st, size_t i, const char *sql, const char *what)
+{
+	return prepare_once(st, &st->query_stmts[i], sql, what);
 }
 
 /* Ready a statement for its next use. Strings are bound SQLITE_STATIC (no
  * copy of a multi-megabyte raw message), so the bindings are cleared too:
  * nothing may point into the caller's memory after the call returns. */
-static void
+void
 stmt_done(sqlite3_stmt *s)
 {
 	sqlite3_reset(s);
 	sqlite3_clear_bindings(s);
 }
 
-/* Binding keeps the first failure (a string or BLOB over SQLite's limit),
- * so that a function binds everything and checks once. */
-struct binder {
-	sqlite3_stmt *s;
-	int rc;
-};
-
-static void
+void
 bind_text(struct binder *b, int i, const char *v)
 {
 	if (b->rc == SQLITE_OK)	/* NULL binds SQL NULL */
 		b->rc = sqlite3_bind_text(b->s, i, v, -1, SQLITE_STATIC);
 }
 
-static void
+void
 bind_int(struct binder *b, int i, int64_t v)
 {
 	if (b->rc == SQLITE_OK)
@@ -200,7 +260,7 @@ bind_int(struct binder *b, int i, int64_t v)
 }
 
 /* 0 means "none" (a ticket id, an unknown date): SQL NULL. */
-static void
+void
 bind_int_or_null(struct binder *b, int i, int64_t v)
 {
 	if (b->rc == SQLITE_OK)
@@ -208,7 +268,7 @@ bind_int_or_null(struct binder *b, int i, int64_t v)
 		    sqlite3_bind_null(b->s, i);
 }
 
-static void
+void
 bind_blob(struct binder *b, int i, const void *p, size_t len)
 {
 	if (b->rc == SQLITE_OK)
@@ -218,7 +278,7 @@ bind_blob(struct binder *b, int i, const void *p, size_t len)
 }
 
 /* Run a statement that returns no rows. */
-static int
+int
 stmt_run(struct store *st, struct binder *b, const char *what)
 {
 	int rc = b->rc;
@@ -236,7 +296,7 @@ stmt_run(struct store *st, struct binder *b, const char *what)
 
 /* Run a lookup of one integer: 1 and *v_r when a row came back, 0 when
  * none did, -1 on error. */
-static int
+int
 stmt_int64(struct store *st, struct binder *b, const char *what,
     int64_t *v_r)
 {
@@ -402,6 +462,8 @@ store_close(struct store **stp)
 		return;
 	for (size_t i = 0; i < STMT_COUNT; i++)
 		sqlite3_finalize(st->stmts[i]);	/* NULL is a no-op */
+	for (size_t i = 0; i < STORE_QUERY_STMTS; i++)
+		sqlite3_finalize(st->query_stmts[i]);
 	rc = sqlite3_close(st->db);
 	if (rc != SQLITE_OK)
 		log_error("store: close: %s", sqlite3_errstr(rc));
@@ -690,4 +752,229 @@ store_event_add(struct store *st, int64_t ticket, const char *type,
 	bind_text(&b, 4, actor);
 	bind_text(&b, 5, detail);
 	return stmt_run(st, &b, what);
+}
+
+/* --- threading and ingest --------------------------------------------------- */
+
+int
+store_ticket_of_msgid(struct store *st, const char *message_id, int64_t *ticket_r)
+{
+	const char *what = "find ticket of message";
+	struct binder b = { stmt_get(st, STMT_TICKET_OF_MSGID, what), SQLITE_OK };
+
+	if (b.s == NULL)
+		return -1;
+	bind_text(&b, 1, message_id);
+	return stmt_int64(st, &b, what, ticket_r);
+}
+
+int
+store_ticket_status(struct store *st, int64_t ticket, char status_r[16],
+    int64_t *closed_at_r)
+{
+	const char *what = "read ticket status";
+	struct binder b = { stmt_get(st, STMT_TICKET_STATUS, what), SQLITE_OK };
+	int rc;
+
+	if (b.s == NULL)
+		return -1;
+	bind_int(&b, 1, ticket);
+	rc = b.rc == SQLITE_OK ? sqlite3_step(b.s) : b.rc;
+	if (rc == SQLITE_ROW && sqlite3_column_type(b.s, 0) != SQLITE_NULL) {
+		const char *s = (const char *)sqlite3_column_text(b.s, 0);
+
+		snprintf(status_r, 16, "%s", s ? s : "");
+		*closed_at_r = sqlite3_column_int64(b.s, 1);
+		stmt_done(b.s);
+		return 1;
+	}
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		fail_rc(st, rc, what);
+		stmt_done(b.s);
+		return -1;
+	}
+	/* An aggregate returns one row of NULLs when no ticket matches. */
+	stmt_done(b.s);
+	return 0;
+}
+
+int
+store_ticket_set_status(struct store *st, int64_t ticket, const char *status,
+    int64_t at)
+{
+	const char *what = "set ticket status";
+	struct binder b = { stmt_get(st, STMT_TICKET_SET_STATUS, what), SQLITE_OK };
+
+	if (b.s == NULL)
+		return -1;
+	bind_int(&b, 1, ticket);
+	bind_text(&b, 2, status);
+	bind_int(&b, 3, at);
+	return stmt_run(st, &b, what);
+}
+
+int
+store_ticket_touch(struct store *st, int64_t ticket, int64_t at)
+{
+	const char *what = "touch ticket";
+	struct binder b = { stmt_get(st, STMT_TICKET_TOUCH, what), SQLITE_OK };
+
+	if (b.s == NULL)
+		return -1;
+	bind_int(&b, 1, ticket);
+	bind_int(&b, 2, at);
+	return stmt_run(st, &b, what);
+}
+
+int
+store_participant_has(struct store *st, int64_t ticket, const char *addr)
+{
+	const char *what = "find participant";
+	struct binder b = { stmt_get(st, STMT_PART_HAS, what), SQLITE_OK };
+	int64_t one;
+
+	if (addr == NULL)
+		return 0;
+	if (b.s == NULL)
+		return -1;
+	bind_int(&b, 1, ticket);
+	bind_text(&b, 2, addr);
+	return stmt_int64(st, &b, what, &one);
+}
+
+int
+store_participant_add(struct store *st, int64_t ticket, const char *addr,
+    const char *name, const char *role)
+{
+	const char *what = "add participant";
+	struct binder b = { stmt_get(st, STMT_PART_ADD, what), SQLITE_OK };
+
+	if (b.s == NULL)
+		return -1;
+	bind_int(&b, 1, ticket);
+	bind_text(&b, 2, addr);
+	bind_text(&b, 3, name);
+	bind_text(&b, 4, role);
+	return stmt_run(st, &b, what);
+}
+
+int
+store_participant_set_failing(struct store *st, int64_t ticket, const char *addr)
+{
+	const char *what = "mark participant failing";
+	struct binder b = { stmt_get(st, STMT_PART_FAILING, what), SQLITE_OK };
+
+	if (b.s == NULL)
+		return -1;
+	bind_int(&b, 1, ticket);
+	bind_text(&b, 2, addr);
+	return stmt_run(st, &b, what);
+}
+
+int
+store_quarantine_add(struct store *st, const struct store_quarantine *q, int64_t *id_r)
+{
+	const char *what = "quarantine message";
+	struct binder b;
+	int found;
+
+	if (q->account != NULL) {
+		b.s = stmt_get(st, STMT_QUAR_FIND, what);
+		b.rc = SQLITE_OK;
+		if (b.s == NULL)
+			return -1;
+		bind_text(&b, 1, q->account);
+		bind_text(&b, 2, q->mailbox);
+		bind_int(&b, 3, q->uidvalidity);
+		bind_int(&b, 4, q->uid);
+		found = stmt_int64(st, &b, what, id_r);
+		if (found != 0)
+			return found < 0 ? -1 : 0;
+	}
+	b.s = stmt_get(st, STMT_QUAR_ADD, what);
+	b.rc = SQLITE_OK;
+	if (b.s == NULL)
+		return -1;
+	bind_text(&b, 1, q->account);
+	bind_text(&b, 2, q->mailbox);
+	if (q->account != NULL) {
+		bind_int(&b, 3, q->uidvalidity);
+		bind_int(&b, 4, q->uid);
+	}
+	bind_text(&b, 5, q->reason);
+	bind_int(&b, 6, (int64_t)time(NULL));
+	bind_blob(&b, 7, q->raw, q->raw_len);
+	if (stmt_run(st, &b, what) < 0)
+		return -1;
+	*id_r = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int
+store_meta_get(struct store *st, const char *key, char **value_r)
+{
+	const char *what = "read meta";
+	struct binder b = { stmt_get(st, STMT_META_GET, what), SQLITE_OK };
+	int rc;
+
+	if (b.s == NULL)
+		return -1;
+	bind_text(&b, 1, key);
+	rc = b.rc == SQLITE_OK ? sqlite3_step(b.s) : b.rc;
+	if (rc == SQLITE_ROW) {
+		*value_r = xstrdup((const char *)sqlite3_column_text(b.s, 0));
+		stmt_done(b.s);
+		return 1;
+	}
+	if (rc != SQLITE_DONE) {
+		fail_rc(st, rc, what);
+		stmt_done(b.s);
+		return -1;
+	}
+	stmt_done(b.s);
+	return 0;
+}
+
+int
+store_meta_set(struct store *st, const char *key, const char *value)
+{
+	const char *what = "write meta";
+	struct binder b = { stmt_get(st, STMT_META_SET, what), SQLITE_OK };
+
+	if (b.s == NULL)
+		return -1;
+	bind_text(&b, 1, key);
+	bind_text(&b, 2, value);
+	return stmt_run(st, &b, what);
+}
+
+int
+store_refs_add(struct store *st, int64_t message, const char *const *refs, size_t n)
+{
+	const char *what = "add message references";
+	struct binder b;
+
+	for (size_t i = 0; i < n; i++) {
+		b.s = stmt_get(st, STMT_REF_ADD, what);
+		b.rc = SQLITE_OK;
+		if (b.s == NULL)
+			return -1;
+		bind_text(&b, 1, refs[i]);
+		bind_int(&b, 2, message);
+		if (stmt_run(st, &b, what) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int
+store_ticket_of_ref(struct store *st, const char *ref, int64_t *ticket_r)
+{
+	const char *what = "find ticket by reference";
+	struct binder b = { stmt_get(st, STMT_TICKET_OF_REF, what), SQLITE_OK };
+
+	if (b.s == NULL)
+		return -1;
+	bind_text(&b, 1, ref);
+	return stmt_int64(st, &b, what, ticket_r);
 }

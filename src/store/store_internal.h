@@ -22,4 +22,46 @@ int schema_upgrade(sqlite3 *db, const char *path, char **error_r);
 /* Read PRAGMA user_version; returns the sqlite result code. */
 int schema_user_version(sqlite3 *db, int *version_r);
 
+/* --- store.c's helpers, shared with store_query.c ------------------------
+ * Each file keeps its own enum of statements and table of SQL; store.c
+ * keeps the prepared statements with the connection and finalizes them in
+ * store_close(). */
+
+/* Binding keeps the first failure (a string or BLOB over SQLite's limit),
+ * so that a function binds everything and checks once. */
+struct binder {
+	sqlite3_stmt *s;
+	int rc;
+};
+
+/* Slots for store_query.c's statements. */
+#define STORE_QUERY_STMTS 16
+
+/* Statement i (< STORE_QUERY_STMTS) of store_query.c, prepared from sql on
+ * first use; NULL with the error recorded. */
+sqlite3_stmt *query_stmt_get(struct store *st, size_t i, const char *sql,
+    const char *what);
+
+/* Record a failed sqlite call ("store: WHAT: sqlite's message"), or a
+ * failure of the caller's making (permanent). */
+void fail_rc(struct store *st, int rc, const char *what);
+void fail_msg(struct store *st, const char *what, const char *msg);
+
+/* Reset a statement and clear its bindings (strings are bound
+ * SQLITE_STATIC: nothing may point into the caller's memory afterwards). */
+void stmt_done(sqlite3_stmt *s);
+
+/* Bind; NULL strings and blobs bind SQL NULL, bind_int_or_null binds 0 as
+ * NULL. */
+void bind_text(struct binder *b, int i, const char *v);
+void bind_int(struct binder *b, int i, int64_t v);
+void bind_int_or_null(struct binder *b, int i, int64_t v);
+void bind_blob(struct binder *b, int i, const void *p, size_t len);
+
+/* Run a statement that returns no rows: 0 or -1. */
+int stmt_run(struct store *st, struct binder *b, const char *what);
+/* Run a lookup of one integer: 1 and *v_r, 0 when no row, -1 on error. */
+int stmt_int64(struct store *st, struct binder *b, const char *what,
+    int64_t *v_r);
+
 #endif

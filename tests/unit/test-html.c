@@ -73,6 +73,8 @@ pre_keeps_whitespace(void **state)
 	check("<p>Log:</p><pre>\n$ make   check\n  PASS  test-html\n\n\n\ndone  </pre><p>ok</p>",
 	    "Log:\n\n$ make   check\n  PASS  test-html\n\ndone\n\nok");
 	check("<pre>a\tb\r\nc &amp; d</pre>", "a\tb\nc & d");
+	/* a first line of only spaces is dropped like any blank line */
+	check("<pre>   \n  code</pre>", "  code");
 	/* <textarea> and <xmp> keep their text as written */
 	check("<xmp><b>x</b></xmp>", "<b>x</b>");
 }

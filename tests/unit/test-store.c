@@ -135,8 +135,8 @@ open_ok(const char *path)
 }
 
 static const char TABLES_V1[] =
-    "ack_log,events,imap_seen,imap_state,messages,outbox,participants,"
-    "quarantine,sqlite_sequence,tags,tickets,timers";
+    "ack_log,events,imap_seen,imap_state,message_refs,messages,meta,"
+    "outbox,participants,quarantine,sqlite_sequence,tags,tickets,timers";
 static const char TABLES_SQL[] =
     "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master "
     "WHERE type = 'table' ORDER BY name)";

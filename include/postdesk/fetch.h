@@ -1,0 +1,31 @@
+/* fetch.h: new mail from one IMAP mailbox into the store.
+ *
+ * Connect (imapc.c), select, ask for the UIDs above the highest one
+ * handled (a UIDVALIDITY change rescans from the start: message identity
+ * keeps it from storing anything twice), fetch them in small batches with
+ * BODY.PEEK[], ingest each, and only after its transaction committed move
+ * it to the processed folder (or flag it \Seen). A message that can never
+ * be stored goes to the quarantine table and folder; a temporary failure
+ * (database locked, disk full) stops the mailbox, leaving the message
+ * where it is for the next round. */
+#ifndef POSTDESK_FETCH_H
+#define POSTDESK_FETCH_H
+
+#include <stddef.h>
+
+struct ingest;
+struct pd_imap;
+
+struct fetch_stats {
+	size_t seen;		/* UIDs fetched */
+	size_t stored;		/* newly stored */
+	size_t duplicates;	/* already stored */
+	size_t quarantined;
+};
+
+/* 0 when the mailbox was processed to the end, -1 when it could not be
+ * reached or a temporary failure stopped it (*error_r, caller frees). */
+int fetch_mailbox(struct ingest *ig, const struct pd_imap *box,
+    struct fetch_stats *stats, char **error_r);
+
+#endif

@@ -1,0 +1,56 @@
+/* cmd_fetch.c: postdesk fetch --once: every configured mailbox, then exit
+ * (0, or 75 when a mailbox could not be reached or finished). */
+#include "config.h"
+
+#include <getopt.h>
+#include <stdlib.h>
+#include <sysexits.h>
+
+#include "cli.h"
+#include "postdesk/config.h"
+#include "postdesk/fetch.h"
+#include "postdesk/log.h"
+
+int
+cmd_fetch(struct cli *cli, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "once", no_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct cli_command *cmd = cli_find("fetch");
+	struct writer w;
+	bool once = false;
+	int c, rc = EX_OK;
+
+	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		if (c == 'o')
+			once = true;
+		else
+			return cli_usage_error(cmd, "unknown option '%s'", argv[optind - 1]);
+	}
+	if (!once)
+		return cli_usage_error(cmd, "only --once is supported (the daemon command loops)");
+	if (optind != argc)
+		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	if ((rc = cli_writer_open(cli, &w)) != EX_OK)
+		return rc;
+	if (w.cfg->nimap == 0)
+		log_warn("fetch: no imap mailbox is configured; nothing to fetch");
+	for (size_t i = 0; i < w.cfg->nimap; i++) {
+		const struct pd_imap *box = &w.cfg->imap[i];
+		struct fetch_stats stats = { 0, 0, 0, 0 };
+		char *err = NULL;
+
+		if (fetch_mailbox(&w.ig, box, &stats, &err) < 0) {
+			log_error("fetch: mailbox=%s: %s", box->name, err);
+			free(err);
+			rc = EX_TEMPFAIL;
+		}
+		log_info("fetch: mailbox=%s fetched=%zu stored=%zu duplicates=%zu quarantined=%zu",
+		    box->name, stats.seen, stats.stored, stats.duplicates, stats.quarantined);
+	}
+	cli_writer_close(&w);
+	return rc;
+}
+

@@ -1,0 +1,411 @@
+/* ingest.c: see ingest.h. */
+#include "config.h"
+
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <gnutls/crypto.h>
+
+#include "postdesk/buf.h"
+#include "postdesk/config.h"
+#include "postdesk/ingest.h"
+#include "postdesk/log.h"
+#include "postdesk/store.h"
+#include "postdesk/thread.h"
+#include "postdesk/xalloc.h"
+
+#define META_HMAC_KEY "ourid_key"
+
+static const char *const prio_names[] = { "low", "normal", "high", "urgent" };
+
+/* The key under which our Message-IDs are signed: the configured secret,
+ * or one postdesk made for itself on first use, so that a minimal config
+ * works and the ids survive a restart. */
+static int
+load_key(struct ingest *ig, char **error_r)
+{
+	char *secret = NULL;
+	int found;
+
+	if (ig->cfg->secret_file != NULL) {
+		secret = config_read_secret(ig->cfg->secret_file, error_r);
+		if (secret == NULL)
+			return -1;
+	} else {
+		found = store_meta_get(ig->st, META_HMAC_KEY, &secret);
+		if (found < 0) {
+			*error_r = xstrdup(store_error(ig->st));
+			return -1;
+		}
+		if (found == 0) {
+			unsigned char r[32];
+			char hex[65];
+
+			if (gnutls_rnd(GNUTLS_RND_KEY, r, sizeof(r)) < 0)
+				log_fatal("gnutls: no random numbers");
+			for (size_t i = 0; i < sizeof(r); i++)
+				snprintf(hex + 2 * i, 3, "%02x", r[i]);
+			if (store_meta_set(ig->st, META_HMAC_KEY, hex) < 0) {
+				*error_r = xstrdup(store_error(ig->st));
+				return -1;
+			}
+			secret = xstrdup(hex);
+		}
+	}
+	ourid_key_set(&ig->key, secret, strlen(secret));
+	memset(secret, 0, strlen(secret));
+	free(secret);
+	return 0;
+}
+
+int
+ingest_init(struct ingest *ig, struct store *st, const struct pd_config *cfg,
+    char **error_r)
+{
+	memset(ig, 0, sizeof(*ig));
+	ig->st = st;
+	ig->cfg = cfg;
+	ig->limits.max_message_size = cfg->max_message_size;
+	ig->limits.max_mime_depth = cfg->max_mime_depth;
+	ig->limits.max_mime_parts = cfg->max_mime_parts;
+	ig->limits.max_header_size = cfg->max_header_size;
+	ig->limits.charset_fallback = (const char *const *)cfg->charset_fallback;
+	return load_key(ig, error_r);
+}
+
+static const struct pd_queue *
+queue_for(const struct pd_config *cfg, const char *name)
+{
+	for (size_t i = 0; name != NULL && i < cfg->nqueues; i++)
+		if (strcmp(cfg->queues[i].name, name) == 0)
+			return &cfg->queues[i];
+	return &cfg->queues[0];
+}
+
+/* References as stored: the ids, space-separated, in order. */
+static char *
+refs_join(const struct msg *m)
+{
+	struct pd_buf b;
+
+	pd_buf_init(&b, (size_t)1 << 20);
+	for (size_t i = 0; i < m->nreferences; i++) {
+		if (i > 0)
+			pd_buf_addc(&b, ' ');
+		if (pd_buf_adds(&b, m->references[i]) < 0)
+			break;
+	}
+	return pd_buf_steal(&b);
+}
+
+static const char *
+kind_of(const struct ingest *ig, const struct msg *m, const struct thread_result *tr)
+{
+	if (tr->loop)
+		return "loop";
+	if (m->bounce)
+		return "bounce";
+	if (m->machine)
+		return "auto-reply";
+	if (thread_agent(ig->cfg, m->from.addr) != NULL)
+		return "agent";
+	return "customer";
+}
+
+/* A new ticket for m: the requester, the Cc'd customers as participants
+ * (never our own addresses or the agents), the "created" event. */
+static int
+ticket_open(struct ingest *ig, const struct msg *m, const struct ingest_source *src,
+    int64_t now, int64_t *ticket_r)
+{
+	const struct pd_queue *q = queue_for(ig->cfg, src->queue);
+	struct store_ticket t = {
+		.subject = m->subject,
+		.requester_addr = m->from.addr ? m->from.addr : "",
+		.requester_name = m->from.name,
+		.queue = q->name,
+		.priority = prio_names[q->priority],
+		.status = "new",
+		.language = m->language ? m->language : ig->cfg->default_language,
+		.assignee = NULL,
+		.created_at = now,
+	};
+	struct store *st = ig->st;
+
+	if (store_ticket_add(st, &t, ticket_r) < 0)
+		return -1;
+	if (m->from.addr != NULL &&
+	    store_participant_add(st, *ticket_r, m->from.addr, m->from.name, "requester") < 0)
+		return -1;
+	for (size_t i = 0; i < m->cc.n; i++) {
+		const struct msg_addr *a = &m->cc.v[i];
+
+		if (thread_addr_is_ours(ig->cfg, a->addr) || thread_agent(ig->cfg, a->addr))
+			continue;
+		if (store_participant_add(st, *ticket_r, a->addr, a->name, "cc") < 0)
+			return -1;
+	}
+	return store_event_add(st, *ticket_r, "created", m->from.addr, q->name, now);
+}
+
+/* A customer's mail on an existing ticket: join them if they were Cc'd on
+ * the thread, and wake the ticket up if it was waiting or done. */
+static int
+ticket_customer_reply(struct ingest *ig, const struct msg *m, int64_t ticket, int64_t now)
+{
+	struct store *st = ig->st;
+	char status[16];
+	int64_t closed;
+	int found;
+
+	if (m->from.addr != NULL &&
+	    store_participant_add(st, ticket, m->from.addr, m->from.name, "cc") < 0)
+		return -1;
+	found = store_ticket_status(st, ticket, status, &closed);
+	if (found <= 0)
+		return -1;
+	if (strcmp(status, "resolved") == 0 || strcmp(status, "closed") == 0) {
+		if (store_ticket_set_status(st, ticket, "open", now) < 0 ||
+		    store_event_add(st, ticket, "reopened", m->from.addr, status, now) < 0)
+			return -1;
+	} else if (strcmp(status, "pending") == 0) {
+		if (store_ticket_set_status(st, ticket, "open", now) < 0 ||
+		    store_event_add(st, ticket, "status", m->from.addr, "pending open", now) < 0)
+			return -1;
+	}
+	return store_ticket_touch(st, ticket, now);
+}
+
+/* A bounce of our mail goes to the ticket of the bounced message, marks
+ * the failed addresses, and is never answered. */
+static int
+bounce_attach(struct ingest *ig, const struct msg *m, int64_t *ticket_r, int64_t now)
+{
+	struct pd_buf detail;
+	int64_t t = 0;
+	int found;
+
+	*ticket_r = 0;
+	if (m->bounce_original_id == NULL)
+		return 0;
+	found = store_ticket_of_msgid(ig->st, m->bounce_original_id, &t);
+	if (found < 0)
+		return -1;
+	if (found == 0 || t == 0)
+		return 0;
+	*ticket_r = t;
+	pd_buf_init(&detail, 4096);
+	for (size_t i = 0; i < m->nbounce_rcpts; i++) {
+		const struct msg_bounce_rcpt *r = &m->bounce_rcpts[i];
+
+		if (r->action && strcmp(r->action, "failed") != 0)
+			continue;
+		pd_buf_printf(&detail, "%s%s %s", detail.len ? ", " : "", r->addr,
+		    r->status ? r->status : "");
+		if (store_participant_set_failing(ig->st, t, r->addr) < 0) {
+			pd_buf_free(&detail);
+			return -1;
+		}
+	}
+	found = store_event_add(ig->st, t, "delivery-failure", NULL, pd_buf_str(&detail), now);
+	pd_buf_free(&detail);
+	return found;
+}
+
+/* Everything for one new message, inside the open transaction. */
+static int
+ingest_store(struct ingest *ig, const struct msg *m, const char *raw, size_t len,
+    const struct ingest_source *src, const struct store_identity *id,
+    struct ingest_result *res)
+{
+	struct thread_result tr;
+	struct store *st = ig->st;
+	int64_t now = (int64_t)time(NULL), ticket = 0;
+	char *refs;
+	int rc;
+
+	if (thread_resolve(st, ig->cfg, &ig->key, m, &tr) < 0)
+		return -1;
+	res->kind = kind_of(ig, m, &tr);
+	res->via = tr.via;
+	if (strcmp(res->kind, "bounce") == 0) {
+		if (bounce_attach(ig, m, &ticket, now) < 0)
+			return -1;
+		res->via = ticket ? "bounce" : "none";
+	} else if (tr.loop) {
+		ticket = 0;
+	} else if (tr.ticket != 0) {
+		ticket = tr.ticket;
+		if (strcmp(res->kind, "customer") == 0 &&
+		    ticket_customer_reply(ig, m, ticket, now) < 0)
+			return -1;
+		if (strcmp(res->kind, "customer") != 0 && store_ticket_touch(st, ticket, now) < 0)
+			return -1;
+	} else if (strcmp(res->kind, "auto-reply") == 0) {
+		/* An automatic mail that answers nothing we know opens no
+		 * ticket: nobody is waiting for an answer. */
+		res->via = "none";
+	} else {
+		if (ticket_open(ig, m, src, now, &ticket) < 0)
+			return -1;
+		res->created = true;
+		if (tr.refused != 0) {
+			char d[96];
+
+			snprintf(d, sizeof(d), "subject tag names #%" PRId64
+			    "; sender is not a participant", tr.refused);
+			if (store_event_add(st, ticket, "linked", m->from.addr, d, now) < 0)
+				return -1;
+			snprintf(d, sizeof(d), "mail with this ticket's tag from a "
+			    "non-participant became #%" PRId64, ticket);
+			if (store_event_add(st, tr.refused, "foreign-tag", m->from.addr, d, now) < 0)
+				return -1;
+		}
+	}
+
+	refs = refs_join(m);
+	{
+		struct store_message sm = {
+			.ticket_id = ticket,
+			.direction = "in",
+			.kind = res->kind,
+			.message_id = m->message_id,
+			.in_reply_to = m->in_reply_to,
+			.references = refs,
+			.from_addr = m->from.addr,
+			.from_name = m->from.name,
+			.subject = m->subject,
+			.date = m->date,
+			.thread_via = res->via,
+			.text = m->text,
+			.text_new = m->text_new,
+			.raw = raw,
+			.raw_len = len,
+			.content_hash = m->content_hash,
+		};
+
+		rc = store_message_add(st, &sm, id, &res->message);
+	}
+	free(refs);
+	if (rc < 0)
+		return -1;
+	if (m->in_reply_to != NULL &&
+	    store_refs_add(st, res->message, (const char *const *)&m->in_reply_to, 1) < 0)
+		return -1;
+	if (store_refs_add(st, res->message, (const char *const *)m->references,
+	    m->nreferences) < 0)
+		return -1;
+	if (ticket != 0 && !res->created && strcmp(res->kind, "bounce") != 0 &&
+	    store_event_add(st, ticket, "message", m->from.addr, res->kind, now) < 0)
+		return -1;
+	res->ticket = ticket;
+	if (tr.refused != 0)
+		log_warn("thread: mailbox=%s uid=%u msgid=<%s> from=%s used the tag of "
+		    "ticket %" PRId64 " without being a participant; opened ticket=%" PRId64,
+		    src->mailbox ? src->mailbox : "-", src->uid, m->message_id,
+		    m->from.addr ? m->from.addr : "-", tr.refused, ticket);
+	return 0;
+}
+
+static enum pd_disp
+fail(struct ingest *ig, struct ingest_result *res, const char *what)
+{
+	bool temp = store_error_temporary(ig->st);
+
+	res->reason = xasprintf("%s: %s", what, store_error(ig->st));
+	store_rollback(ig->st);
+	return temp ? PD_RETRY : PD_SKIP;
+}
+
+enum pd_disp
+ingest_one(struct ingest *ig, const char *raw, size_t len,
+    const struct ingest_source *src, struct ingest_result *res)
+{
+	struct msg *m = msg_parse(raw, len, &ig->limits);
+	struct store_identity id = {
+		.message_id = m->message_id,
+		.content_hash = m->content_hash,
+		.account = src->account,
+		.mailbox = src->mailbox,
+		.uidvalidity = src->uidvalidity,
+		.uid = src->uid,
+	};
+	int64_t existing;
+	enum pd_disp d = PD_DONE;
+	int found;
+
+	memset(res, 0, sizeof(*res));
+	if (store_begin(ig->st) < 0) {
+		res->reason = xasprintf("begin: %s", store_error(ig->st));
+		d = store_error_temporary(ig->st) ? PD_RETRY : PD_SKIP;
+		goto out;
+	}
+	found = store_identity_find(ig->st, &id, &existing);
+	if (found < 0) {
+		d = fail(ig, res, "identity");
+		goto out;
+	}
+	if (found > 0) {
+		/* Seen before: remember this copy too, so that a rescan
+		 * finds it by its IMAP identity. */
+		res->duplicate = true;
+		res->message = existing;
+		res->via = "duplicate";
+		res->kind = "duplicate";
+		if (src->account != NULL && store_identity_add(ig->st, existing, &id) < 0) {
+			d = fail(ig, res, "identity");
+			goto out;
+		}
+	} else if (ingest_store(ig, m, raw, len, src, &id, res) < 0) {
+		d = fail(ig, res, "store");
+		goto out;
+	}
+	if (store_commit(ig->st) < 0) {
+		res->reason = xasprintf("commit: %s", store_error(ig->st));
+		d = store_error_temporary(ig->st) ? PD_RETRY : PD_SKIP;
+		goto out;
+	}
+	log_info("thread: mailbox=%s uid=%u msgid=<%s> ticket=%" PRId64 " via=%s kind=%s%s",
+	    src->mailbox ? src->mailbox : "-", src->uid, m->message_id, res->ticket,
+	    res->via, res->kind, res->created ? " new" : "");
+out:
+	if (d != PD_DONE)
+		log_error("store: mailbox=%s uid=%u msgid=<%s> not stored (%s): %s",
+		    src->mailbox ? src->mailbox : "-", src->uid, m->message_id,
+		    d == PD_RETRY ? "will retry" : "permanent", res->reason);
+	msg_free(&m);
+	return d;
+}
+
+void
+ingest_result_free(struct ingest_result *res)
+{
+	free(res->reason);
+	res->reason = NULL;
+}
+
+int
+ingest_quarantine(struct ingest *ig, const char *raw, size_t len,
+    const struct ingest_source *src, const char *reason, int64_t *id_r)
+{
+	struct store_quarantine q = {
+		.account = src->account,
+		.mailbox = src->mailbox,
+		.uidvalidity = src->uidvalidity,
+		.uid = src->uid,
+		.reason = reason,
+		.raw = raw,
+		.raw_len = len,
+	};
+
+	if (store_begin(ig->st) < 0)
+		return -1;
+	if (store_quarantine_add(ig->st, &q, id_r) < 0) {
+		store_rollback(ig->st);
+		return -1;
+	}
+	return store_commit(ig->st);
+}
