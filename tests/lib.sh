@@ -76,3 +76,53 @@ mailstack_start() {
 	fi
 	eval "$("$SRCDIR/tests/mailstack/mailstack" env "$MAILSTACK_DIR")"
 }
+
+# smtp_send FROM TO FILE: hand FILE (a whole message) to the stack's Postfix
+# on its SMTP port, as an outside sender would. Waits for the queue to
+# drain, so the mail is in Dovecot when this returns.
+smtp_send() {
+	curl -sS --max-time 20 "smtp://127.0.0.1:$MAILSTACK_SMTP_PORT" \
+		--mail-from "$1" --mail-rcpt "$2" --upload-file "$3" \
+		>"$TEST_TMP/smtp_send.out" 2>&1 || {
+		sed 's/^/# smtp_send: /' "$TEST_TMP/smtp_send.out"
+		return 1
+	}
+	"$SRCDIR/tests/mailstack/mailstack" wait-queue "$MAILSTACK_DIR" 30 >/dev/null
+}
+
+# mailbox_count USER MAILBOX: how many messages USER@example.test has there.
+mailbox_count() {
+	doveadm -c "$MAILSTACK_DOVECOT_CONF" search -u "$1" mailbox "$2" ALL 2>/dev/null |
+		wc -l | tr -d ' '
+}
+
+# postdesk_config FILE [extra config lines]: a config for the stack's
+# support mailbox over IMAPS with the stack's CA, its database and secrets
+# beside FILE. Extra lines are appended (libconfig: a later key wins not;
+# so give only keys not written here).
+postdesk_config() {
+	cfgdir=$(dirname "$1")
+	printf '%s\n' "$MAILSTACK_PASSWORD" >"$cfgdir/imap.pass"
+	chmod 600 "$cfgdir/imap.pass"
+	cat >"$1" <<CONF
+database = "postdesk.db";
+tag = "Support";
+imap = {
+	host = "127.0.0.1";
+	port = ${PD_IMAP_PORT:-$MAILSTACK_IMAPS_PORT};
+	tls = "${PD_IMAP_TLS:-implicit}";
+	ca_file = "${PD_CA:-$MAILSTACK_CA}";
+	user = "support@example.test";
+	password_file = "imap.pass";
+	processed = "Processed";
+	mark = "${PD_MARK:-move}";
+};
+queues = ( { name = "general"; } );
+agents = ( { name = "Agent One"; email = "agent1@example.test"; } );
+CONF
+}
+
+# db SQL: run SQL on the test's postdesk database.
+db() {
+	sqlite3 "$TEST_TMP/postdesk.db" "$1"
+}

@@ -10,33 +10,41 @@
 
 /* Defect flags a conversion can report (OR-ed). */
 #define CHARSET_DEFECT_UNKNOWN    0x1	/* declared charset unknown to iconv */
-#define CHARSET_DEFECT_LIED       0x2	/* declared charset did not fit the bytes; another was used */
+#define CHARSET_DEFECT_LIED       0x2	/* declared charset did not fit the
+					   bytes; another was used */
 #define CHARSET_DEFECT_REPLACED   0x4	/* some bytes (or NULs) became U+FFFD */
-#define CHARSET_DEFECT_UNDECLARED 0x8	/* 8-bit text without a declared charset */
+#define CHARSET_DEFECT_UNDECLARED 0x8	/* 8-bit text, no charset declared */
 
 /* The default fallback list: utf-8, windows-1250, iso-8859-2, windows-1252
  * (NULL-terminated). */
 extern const char *const charset_default_fallback[];
 
 /* Convert len bytes declared as charset (NULL, "" or a placeholder such as
- * "unknown-8bit" = undeclared) to UTF-8. Never fails.
- *  - 7-bit input in an ASCII-compatible (or no) charset is copied as is.
- *  - The declared charset is used when its reading is clean (no invalid
- *    bytes, no C1 control characters), unless the bytes are plainly UTF-8
- *    (LIED). ISO-8859-x text with bytes 0x80-0x9F is read in the matching
- *    Windows code page (ISO-8859-1 → windows-1252 is not counted as a lie).
- *    A declared charset that fits all but a few bytes is kept, with U+FFFD
- *    for those bytes (REPLACED).
- *  - Otherwise the fallback list (NULL = charset_default_fallback) in order:
- *    the first clean reading without symbols inside words, else the clean
- *    reading with fewest; UTF-8 is taken with U+FFFD when most of the
- *    non-ASCII sequences are valid UTF-8.
- *  - Otherwise the candidate with the fewest bad bytes, with U+FFFD.
- * NUL bytes become U+FFFD (REPLACED). Returns a NUL-terminated string the
- * caller frees; *out_len_r its length; *defects_r the OR-ed flags; *used_r
- * the charset actually used: a static canonical name, or the charset
- * argument itself for a label iconv knows but this module does not list.
- * Any of the three may be NULL. */
+ * "unknown-8bit" = undeclared) to UTF-8. Never fails. In order:
+ *  - 7-bit input in an ASCII-compatible (or no) charset is copied as is
+ *    (unless it is undeclared ISO-2022-JP).
+ *  - Bytes that are plainly UTF-8 (valid, more than one non-ASCII
+ *    character or one inside a word) are read as UTF-8 whatever was
+ *    declared (LIED).
+ *  - The declared charset, when its reading is clean: no invalid bytes,
+ *    no C1 control characters. ISO-8859-x text with bytes 0x80-0x9F is read
+ *    in the matching Windows code page (LIED, except for the supersets
+ *    windows-1252 of ISO-8859-1, windows-1254 of -9, windows-874 of -11).
+ *  - A declared multi-byte charset that fits all but a few bytes is kept,
+ *    with U+FFFD for those (REPLACED); a single-byte one only if no
+ *    fallback below reads the text cleanly and plausibly.
+ *  - The fallback list (NULL = charset_default_fallback) in order: the
+ *    first clean reading without a symbol inside a word (LIED if a charset
+ *    was declared); UTF-8 with U+FFFD when most of its non-ASCII sequences
+ *    are valid; else the clean reading with the fewest such symbols.
+ *  - Else the reading with the fewest bad bytes, with U+FFFD.
+ * NUL bytes become U+FFFD (REPLACED); a leading byte order mark is
+ * dropped. Returns a NUL-terminated string the caller frees; *out_len_r
+ * its length; *defects_r the OR-ed flags; *used_r the charset actually
+ * used: a static canonical name, or, for a label iconv knows but this
+ * module does not list, that label as passed (charset or a fallback entry).
+ * Any of the three may be NULL. Keeps a few iconv descriptors open per
+ * thread for reuse. */
 char *charset_to_utf8(const char *charset, const char *in, size_t len,
     const char *const *fallback, size_t *out_len_r, unsigned *defects_r,
     const char **used_r);

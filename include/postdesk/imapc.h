@@ -22,8 +22,9 @@
 
 struct imapc;
 
-/* Exactly one of the two is set. The user name is cfg->user. */
+/* Exactly one of password and oauth2_token is set. */
 struct imapc_login {
+	const char *user;		/* NULL: cfg->user */
 	const char *password;		/* LOGIN */
 	const char *oauth2_token;	/* AUTHENTICATE XOAUTH2 (bearer token) */
 };
@@ -49,19 +50,25 @@ int imapc_search_new(struct imapc *c, uint32_t last_uid, uint32_t **uids_r,
     size_t *n_r, char **error_r);
 
 /* Called once per fetched message, in UID order. raw (len bytes, CRLF line
- * ends, NUL-terminated) is borrowed for the call. raw is NULL when the
- * message is larger than max_size: len is then its RFC822.SIZE and the
- * body was not downloaded. Return 0 to go on, -1 to stop. */
+ * ends, NUL-terminated) is borrowed for the call. raw is NULL only when a
+ * size limit is set (imapc_set_max_size) and the message is larger: len
+ * is then its RFC822.SIZE and the body was not downloaded. The callback
+ * may issue other commands (imapc_mark_done). Return 0 to go on, -1 to
+ * stop. */
 typedef int imapc_fetch_cb(uint32_t uid, const char *raw, size_t len,
     void *arg);
 
 /* BODY.PEEK[] (\Seen is not set) of uids[0..n-1] from the selected
- * mailbox. Sizes are asked first, so that messages over max_size (0: no
- * limit) are never downloaded and one command holds at most about 32 MiB
- * of mail. UIDs the server no longer has are skipped (logged at info).
- * Returns 0, 1 when cb stopped it, or -1. */
+ * mailbox. Sizes are asked first, so that one command holds at most about
+ * 32 MiB of mail, and messages over the size limit are never downloaded.
+ * UIDs the server no longer has are skipped (logged at info). Returns 0,
+ * 1 when cb stopped it, or -1. */
 int imapc_fetch(struct imapc *c, const uint32_t *uids, size_t n,
-    size_t max_size, imapc_fetch_cb *cb, void *arg, char **error_r);
+    imapc_fetch_cb *cb, void *arg, char **error_r);
+
+/* Messages over max bytes are not downloaded (see imapc_fetch_cb);
+ * 0 (the default) means no limit. */
+void imapc_set_max_size(struct imapc *c, size_t max);
 
 /* Mark one message handled; call only after the store has committed it.
  * PD_MARK_SEEN: set \Seen. PD_MARK_MOVE: move it to folder (created if

@@ -32,7 +32,7 @@ char *rfc2047_decode(const char *value, size_t len,
 
 /* One MIME parameter as the parser gave it (value already unquoted). */
 struct rfc2231_param {
-	const char *name;	/* "filename", "filename*", "filename*0*", ... */
+	const char *name;	/* "filename", "filename*", "filename*0*"... */
 	const char *value;
 };
 

@@ -186,6 +186,28 @@ int store_refs_add(struct store *st, int64_t message, const char *const *refs, s
  * *ticket_r, 0 when none does, -1. */
 int store_ticket_of_ref(struct store *st, const char *ref, int64_t *ticket_r);
 
+/* A quarantined message as read back (all strings owned; free with
+ * store_quarantine_row_free). raw is only filled by store_quarantine_get. */
+struct store_quarantine_row {
+	int64_t id;
+	char *account;		/* NULL: came through the MTA pipe */
+	char *mailbox;
+	uint32_t uidvalidity;
+	uint32_t uid;
+	char *reason;
+	int64_t created_at;
+	char *state;		/* held, released, discarded */
+	char *raw;		/* NUL-terminated copy, raw_len bytes */
+	size_t raw_len;
+};
+void store_quarantine_row_free(struct store_quarantine_row *q);
+/* Each held message (all: every one) in order; cb returns non-zero to stop. */
+int store_quarantine_list(struct store *st, bool all,
+    int (*cb)(const struct store_quarantine_row *q, void *arg), void *arg);
+/* 1 and *q (with raw), 0 when there is no such id, -1. */
+int store_quarantine_get(struct store *st, int64_t id, struct store_quarantine_row *q);
+int store_quarantine_set_state(struct store *st, int64_t id, const char *state);
+
 /* Small named values postdesk keeps for itself (e.g. the generated HMAC
  * key when no secret_file is configured). get: 1 and a value the caller
  * frees, 0 when absent, -1. */

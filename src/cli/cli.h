@@ -3,6 +3,8 @@
 #define POSTDESK_CLI_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
 
 #include "postdesk/ingest.h"
 
@@ -47,11 +49,19 @@ struct writer {
 int cli_writer_open(struct cli *cli, struct writer *w);
 void cli_writer_close(struct writer *w);
 
+/* inspect_json.c: the document "inspect --json" prints, without a final
+ * newline (caller frees); and a msg date as ISO 8601 UTC ("" for 0). The
+ * fuzz target tests/fuzz/fuzz-inspect.c renders through it too. */
+struct msg;
+char *inspect_json(const struct msg *m);
+void inspect_iso_date(int64_t t, char *buf, size_t size);
+
 /* Implementations, one file per command group. argv[0] is the command. */
 int cmd_check_config(struct cli *cli, int argc, char **argv);
 int cmd_inspect(struct cli *cli, int argc, char **argv);
 int cmd_fetch(struct cli *cli, int argc, char **argv);
 int cmd_deliver(struct cli *cli, int argc, char **argv);
+int cmd_quarantine(struct cli *cli, int argc, char **argv);
 int cmd_not_implemented(struct cli *cli, int argc, char **argv);
 
 #endif

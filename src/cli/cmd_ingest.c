@@ -1,6 +1,5 @@
 /* cmd_ingest.c: the commands that put mail into the store:
  *   postdesk deliver [--mailbox N]    one message from standard input
- *   postdesk quarantine list|retry ID what could not be stored
  */
 #include "config.h"
 

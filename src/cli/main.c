@@ -19,7 +19,7 @@
 
 static const struct cli_command commands[] = {
 	{ "daemon", "", "run in the foreground (systemd Type=notify)", cmd_not_implemented },
-	{ "fetch", "--once", "fetch every mailbox once, process, send the outbox, exit", cmd_not_implemented },
+	{ "fetch", "--once", "fetch every mailbox once, process, send the outbox, exit", cmd_fetch },
 	{ "deliver", "[--mailbox NAME]", "store one message read from standard input", cmd_deliver },
 	{ "inspect", "[--json] FILE.eml|-", "parse one message and print what postdesk sees", cmd_inspect },
 	{ "route", "--explain FILE.eml", "show which rules match and what they would do", cmd_not_implemented },
@@ -28,7 +28,7 @@ static const struct cli_command commands[] = {
 	{ "stats", "[--json|--prometheus] [--since DATE] [--until DATE] [--queue Q]", "service figures", cmd_not_implemented },
 	{ "report", "--html FILE [--since DATE]", "a self-contained HTML report", cmd_not_implemented },
 	{ "outbox", "list | retry ID", "show or re-queue outgoing mail", cmd_not_implemented },
-	{ "quarantine", "list | retry ID", "show or replay messages that could not be stored", cmd_not_implemented },
+	{ "quarantine", "list [--all] | retry ID", "show or replay messages that could not be stored", cmd_quarantine },
 	{ "check-config", "", "validate the configuration; print OK or every error", cmd_check_config },
 };
 

@@ -37,10 +37,10 @@ const char *const charset_default_fallback[] = {
 };
 
 /* What a charset lets us assume. */
-#define CS_ASCII	0x01	/* 7-bit bytes are ASCII: 7-bit text passes as is */
+#define CS_ASCII	0x01	/* 7-bit bytes are ASCII: 7-bit text passes */
 #define CS_UTF8		0x02
 #define CS_WIDE		0x04	/* UTF-16/32: any byte can occur */
-#define CS_DBCS		0x08	/* double-byte: an invalid pair is skipped whole */
+#define CS_DBCS		0x08	/* double-byte: a bad pair is skipped whole */
 #define CS_JIS		0x10	/* ISO-2022-JP, decoded through CP932 */
 #define CS_NONE		0x20	/* placeholder label that means "unknown" */
 #define CS_SBCS		0x40	/* one byte, one character: an undefined byte
@@ -231,7 +231,7 @@ static const struct alias {
 
 /* A charset to try: where a label led. */
 struct cand {
-	const char *name;	/* for iconv_open; borrowed (static or a buffer) */
+	const char *name;	/* for iconv; borrowed (static or a buffer) */
 	const char *used;	/* what *used_r reports; static or the label */
 	unsigned flags;
 	int cousin;
@@ -370,7 +370,8 @@ label_lookup(const char *label, char *buf, size_t bufsize, struct cand *c)
 		return LABEL_UNKNOWN;
 	c->name = buf;
 	c->used = label;
-	c->flags = strncmp(buf, "UTF-16", 6) == 0 || strncmp(buf, "UTF-32", 6) == 0 ||
+	c->flags = strncmp(buf, "UTF-16", 6) == 0 ||
+	    strncmp(buf, "UTF-32", 6) == 0 ||
 	    strncmp(buf, "UCS-", 4) == 0 ? CS_WIDE : 0;
 	c->cousin = -1;
 	c->superset = false;
@@ -387,7 +388,7 @@ charset_normalize(const char *label, char *buf, size_t bufsize)
 	return c.name;
 }
 
-/* --- output buffer -------------------------------------------------------- */
+/* --- output buffer ----------------------------------------------------- */
 
 /* Growable output that iconv can write into directly (hence not pd_buf).
  * No cap: every decoder here writes at most a few bytes per input byte. */
@@ -433,7 +434,7 @@ ob_addc(struct obuf *o, unsigned char c)
 	o->p[o->len] = '\0';
 }
 
-/* --- decoders ------------------------------------------------------------- */
+/* --- decoders ---------------------------------------------------------- */
 
 /* Length of the maximal ill-formed subpart at s (Unicode's "U+FFFD
  * substitution of maximal subparts"): a lead byte and the continuation
@@ -497,6 +498,7 @@ decode_iconv(const char *name, bool dbcs, const char *in, size_t len,
 	iconv_t cd = cd_get(name);
 	char *ip = (char *)in, *op;
 	size_t il = len, ol, skip;
+	int err;
 
 	if (cd == (iconv_t)-1)
 		return -1;
@@ -508,14 +510,15 @@ decode_iconv(const char *name, bool dbcs, const char *in, size_t len,
 			o->len = (size_t)(op - o->p);
 			break;
 		}
+		err = errno;
 		o->len = (size_t)(op - o->p);
-		if (errno == E2BIG) {
+		if (err == E2BIG) {
 			ob_reserve(o, o->cap);
 			continue;
 		}
 		ob_add(o, REPL, 3);
 		(*nrep)++;
-		if (errno != EILSEQ)	/* EINVAL: truncated at the end */
+		if (err != EILSEQ)	/* EINVAL: truncated at the end */
 			break;
 		/* An unmapped double-byte pair goes as a whole, unless its
 		 * second byte is ASCII, which is then read again (WHATWG). */
@@ -551,13 +554,14 @@ jis_to_sjis(const unsigned char *s, size_t len, struct obuf *o)
 		unsigned char b = s[i];
 
 		if (b == 0x1b) {
-			if (i + 2 >= len)
-				return -1;
-			if (s[i + 1] == '(' && (s[i + 2] == 'B' || s[i + 2] == 'J'))
+			char e1 = i + 2 < len ? (char)s[i + 1] : 0;
+			char e2 = i + 2 < len ? (char)s[i + 2] : 0;
+
+			if (e1 == '(' && (e2 == 'B' || e2 == 'J'))
 				mode = M_ASCII;
-			else if (s[i + 1] == '(' && s[i + 2] == 'I')
+			else if (e1 == '(' && e2 == 'I')
 				mode = M_KANA;
-			else if (s[i + 1] == '$' && (s[i + 2] == '@' || s[i + 2] == 'B'))
+			else if (e1 == '$' && (e2 == '@' || e2 == 'B'))
 				mode = M_KANJI;
 			else
 				return -1;
@@ -577,7 +581,7 @@ jis_to_sjis(const unsigned char *s, size_t len, struct obuf *o)
 			ob_addc(o, 0xff);
 			i++;
 		} else {
-			/* JIS X 0208 row/cell → Shift_JIS (JIS X 0208 annex 1) */
+			/* JIS X 0208 row/cell → Shift_JIS (its annex 1) */
 			j1 = b;
 			j2 = s[i + 1];
 			ob_addc(o, (unsigned char)(((j1 + 1) >> 1) +
@@ -605,7 +609,7 @@ decode_jis(const char *in, size_t len, struct obuf *o, size_t *nrep)
 	return r;
 }
 
-/* --- judging a reading ---------------------------------------------------- */
+/* --- judging a reading ------------------------------------------------- */
 
 struct conv {
 	struct obuf o;		/* the UTF-8 reading */
@@ -705,7 +709,7 @@ conv_judge(struct conv *r, bool utf8)
 			free(r->o.p);
 			r->o = fixed;
 			r->c1 = r->sym = 0;
-			conv_judge(r, utf8);	/* now valid: no further recursion */
+			conv_judge(r, utf8);	/* valid now: recurses once */
 			return;
 		}
 		if (cp_letter(c)) {
@@ -720,7 +724,8 @@ conv_judge(struct conv *r, bool utf8)
 		i += n;
 	}
 	r->good = nonascii > r->nrep ? nonascii - r->nrep : 0;
-	if (utf8)	/* valid UTF-8 for a C1 control is what the sender wrote */
+	/* valid UTF-8 for a C1 control is what the sender wrote */
+	if (utf8)
 		r->c1 = 0;
 }
 
@@ -747,9 +752,11 @@ convert(const struct cand *c, const char *in, size_t len, struct conv *r)
 	return 0;
 }
 
-static const struct cand cand_utf8 = { "UTF-8", "UTF-8", CS_ASCII | CS_UTF8, -1, false };
+static const struct cand cand_utf8 = {
+	"UTF-8", "UTF-8", CS_ASCII | CS_UTF8, -1, false
+};
 
-/* --- choosing --------------------------------------------------------------- */
+/* --- choosing ---------------------------------------------------------- */
 
 static bool
 ascii_lower(unsigned char c)
@@ -793,8 +800,9 @@ utf8_evidence(const unsigned char *s, size_t len)
 		multi++;
 		if (n == 2) {
 			n2++;
-			if (i > 0 && (ascii_lower(s[i - 1]) || (ascii_alpha(s[i - 1]) &&
-			    i + 2 < len && ascii_lower(s[i + 2]))))
+			if (i > 0 && (ascii_lower(s[i - 1]) ||
+			    (ascii_alpha(s[i - 1]) && i + 2 < len &&
+			    ascii_lower(s[i + 2]))))
 				inword = true;
 		}
 		i += n;
@@ -906,7 +914,8 @@ pick_fallback(const char *const *fb, const struct cand *d, bool plausible_only,
 		if (conv_clean(&cur)) {
 			if (!cleanest.valid || cur.sym < cleanest.sym)
 				conv_move(&cleanest, &cur);
-		} else if (!least_bad->valid || conv_bad(&cur) < conv_bad(least_bad))
+		} else if (!least_bad->valid ||
+		    conv_bad(&cur) < conv_bad(least_bad))
 			conv_move(least_bad, &cur);
 		conv_free(&cur);
 	}
@@ -924,7 +933,9 @@ static void
 pick_7bit(enum lookup dk, const struct cand *d, const char *in, size_t len,
     struct conv *res)
 {
-	static const struct cand jis = { "ISO-2022-JP", "ISO-2022-JP", CS_JIS, -1, false };
+	static const struct cand jis = {
+		"ISO-2022-JP", "ISO-2022-JP", CS_JIS, -1, false
+	};
 
 	if ((dk != LABEL_KNOWN || strcmp(d->name, "US-ASCII") == 0) &&
 	    has_jis_escape(in, len) && convert(&jis, in, len, res) == 0) {
@@ -1009,7 +1020,8 @@ charset_to_utf8(const char *charset, const char *in, size_t len,
 			conv_move(&fit, &res);
 			break;
 		case D_NO:
-			if (!res.valid) {	/* iconv lacks a charset we list */
+			/* iconv lacks a charset the table lists */
+			if (!res.valid) {
 				known = false;
 				defects |= CHARSET_DEFECT_UNKNOWN;
 			}

@@ -77,7 +77,8 @@ emit(struct dec *d, const char *charset, const char *s, size_t len, bool raw)
 
 	if (len == 0)
 		return;
-	if (charset == NULL && (!is_8bit(s, len) || (raw && utf8_valid(s, len)))) {
+	if (charset == NULL &&
+	    (!is_8bit(s, len) || (raw && utf8_valid(s, len)))) {
 		pd_buf_add(&d->out, s, len);
 		return;
 	}
@@ -94,7 +95,8 @@ flush_enc(struct dec *d)
 		return;
 	/* Even 7-bit bytes: the charset may be UTF-16 or ISO-2022-JP. */
 	if (d->enc.len > 0)
-		emit(d, d->label[0] ? d->label : NULL, d->enc.data, d->enc.len, false);
+		emit(d, d->label[0] ? d->label : NULL, d->enc.data,
+		    d->enc.len, false);
 	pd_buf_reset(&d->enc);
 	d->have_enc = false;
 }
@@ -139,7 +141,8 @@ word_parse(struct dec *d, const char *s, size_t len, size_t p,
 	while (q < len && s[q] != '?' && word_char((unsigned char)s[q]) &&
 	    q - (p + 2) <= LABEL_MAX)
 		q++;
-	if (q + 2 >= len || s[q] != '?' || s[q + 2] != '?' || q - (p + 2) > LABEL_MAX)
+	if (q + 2 >= len || s[q] != '?' || s[q + 2] != '?' ||
+	    q - (p + 2) > LABEL_MAX)
 		return false;
 	w->label = p + 2;
 	w->label_len = q - (p + 2);
@@ -301,7 +304,7 @@ unfold(const char *v, size_t len, struct pd_buf *u)
 		if (c == '\r' || c == '\n') {
 			if (c == '\r' && j + 1 < len && v[j + 1] == '\n')
 				j++;
-			if (!(j + 1 < len && (v[j + 1] == ' ' || v[j + 1] == '\t')))
+			if (j + 1 >= len || (v[j + 1] != ' ' && v[j + 1] != '\t'))
 				pd_buf_addc(u, ' ');
 			i = j;
 		} else
@@ -321,7 +324,8 @@ clean_line(const char *s, size_t len)
 	for (size_t i = 0; i < len; i++) {
 		if (p[i] < 0x20 || p[i] == 0x7f)
 			r[n++] = ' ';
-		else if (p[i] == 0xc2 && i + 1 < len && p[i + 1] >= 0x80 && p[i + 1] <= 0x9f) {
+		else if (p[i] == 0xc2 && i + 1 < len && p[i + 1] >= 0x80 &&
+		    p[i + 1] <= 0x9f) {
 			r[n++] = ' ';
 			i++;
 		} else if (p[i] == 0xe2 && i + 2 < len && p[i + 1] == 0x80 &&
@@ -568,7 +572,8 @@ rfc2231_get(const struct rfc2231_param *params, size_t n, const char *name,
 			if (params[i].value == NULL)
 				break;
 			parts = xreallocarray(parts, np + 1, sizeof(*parts));
-			parts[np++] = (struct part){ idx, i, isext, params[i].value };
+			parts[np++] = (struct part){ idx, i, isext,
+			    params[i].value };
 			cap += strlen(params[i].value);
 			break;
 		case P_OTHER:

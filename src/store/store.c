@@ -55,6 +55,9 @@ enum stmt_id {
 	STMT_META_SET,
 	STMT_REF_ADD,
 	STMT_TICKET_OF_REF,
+	STMT_QUAR_LIST,
+	STMT_QUAR_GET,
+	STMT_QUAR_STATE,
 	STMT_COUNT
 };
 
@@ -87,6 +90,15 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    "INSERT INTO quarantine (account, mailbox, uidvalidity, uid, "
 	    "reason, created_at, raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
 	[STMT_META_GET] = "SELECT value FROM meta WHERE key = ?1",
+	[STMT_QUAR_LIST] =
+	    "SELECT id, coalesce(account, ''), coalesce(mailbox, ''), "
+	    "coalesce(uidvalidity, 0), coalesce(uid, 0), reason, created_at, "
+	    "state, length(raw) FROM quarantine WHERE ?1 OR state = 'held' "
+	    "ORDER BY id",
+	[STMT_QUAR_GET] =
+	    "SELECT account, mailbox, coalesce(uidvalidity, 0), coalesce(uid, 0), "
+	    "reason, created_at, state, raw FROM quarantine WHERE id = ?1",
+	[STMT_QUAR_STATE] = "UPDATE quarantine SET state = ?2 WHERE id = ?1",
 	[STMT_REF_ADD] =
 	    "INSERT INTO message_refs (ref, message) VALUES (?1, ?2) "
 	    "ON CONFLICT DO NOTHING",
@@ -977,4 +989,114 @@ store_ticket_of_ref(struct store *st, const char *ref, int64_t *ticket_r)
 		return -1;
 	bind_text(&b, 1, ref);
 	return stmt_int64(st, &b, what, ticket_r);
+}
+
+/* Fill q from the current row of a quarantine query; strings copied. */
+static void
+quar_row(sqlite3_stmt *s, int first, struct store_quarantine_row *q)
+{
+	const char *v;
+
+	memset(q, 0, sizeof(*q));
+	v = (const char *)sqlite3_column_text(s, first);
+	q->account = v && *v ? xstrdup(v) : NULL;
+	v = (const char *)sqlite3_column_text(s, first + 1);
+	q->mailbox = v && *v ? xstrdup(v) : NULL;
+	q->uidvalidity = (uint32_t)sqlite3_column_int64(s, first + 2);
+	q->uid = (uint32_t)sqlite3_column_int64(s, first + 3);
+	q->reason = xstrdup_null((const char *)sqlite3_column_text(s, first + 4));
+	q->created_at = sqlite3_column_int64(s, first + 5);
+	q->state = xstrdup_null((const char *)sqlite3_column_text(s, first + 6));
+}
+
+void
+store_quarantine_row_free(struct store_quarantine_row *q)
+{
+	free(q->account);
+	free(q->mailbox);
+	free(q->reason);
+	free(q->state);
+	free(q->raw);
+	memset(q, 0, sizeof(*q));
+}
+
+int
+store_quarantine_list(struct store *st, bool all,
+    int (*cb)(const struct store_quarantine_row *q, void *arg), void *arg)
+{
+	const char *what = "list quarantine";
+	sqlite3_stmt *s = stmt_get(st, STMT_QUAR_LIST, what);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int(s, 1, all ? 1 : 0);
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_quarantine_row q;
+		int stop;
+
+		quar_row(s, 1, &q);
+		q.id = sqlite3_column_int64(s, 0);
+		q.raw_len = (size_t)sqlite3_column_int64(s, 8);
+		stop = cb(&q, arg);
+		store_quarantine_row_free(&q);
+		if (stop != 0) {
+			stmt_done(s);
+			return 0;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		fail_rc(st, rc, what);
+		stmt_done(s);
+		return -1;
+	}
+	stmt_done(s);
+	return 0;
+}
+
+int
+store_quarantine_get(struct store *st, int64_t id, struct store_quarantine_row *q)
+{
+	const char *what = "read quarantine";
+	sqlite3_stmt *s = stmt_get(st, STMT_QUAR_GET, what);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW) {
+		const void *raw = sqlite3_column_blob(s, 7);
+		size_t len = (size_t)sqlite3_column_bytes(s, 7);
+
+		quar_row(s, 0, q);
+		q->id = id;
+		q->raw = xmalloc(len + 1);
+		if (raw != NULL)
+			memcpy(q->raw, raw, len);
+		q->raw[len] = '\0';
+		q->raw_len = len;
+		stmt_done(s);
+		return 1;
+	}
+	if (rc != SQLITE_DONE) {
+		fail_rc(st, rc, what);
+		stmt_done(s);
+		return -1;
+	}
+	stmt_done(s);
+	return 0;
+}
+
+int
+store_quarantine_set_state(struct store *st, int64_t id, const char *state)
+{
+	const char *what = "set quarantine state";
+	struct binder b = { stmt_get(st, STMT_QUAR_STATE, what), SQLITE_OK };
+
+	if (b.s == NULL)
+		return -1;
+	bind_int(&b, 1, id);
+	bind_text(&b, 2, state);
+	return stmt_run(st, &b, what);
 }

@@ -15,7 +15,7 @@ show() { head -n 40 "$1" | sed 's/^/# /'; }
 
 # --- every fixture against its expectations ----------------------------------
 count=0
-bad_exit= bad_stderr= bad_keys= bad_stdin=
+bad_exit='' bad_stderr='' bad_keys='' bad_stdin=''
 for eml in "$FX"/*.eml; do
 	[ -f "$eml" ] || continue
 	name=$(basename "$eml" .eml)
