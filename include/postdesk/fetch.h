@@ -23,7 +23,23 @@ struct fetch_stats {
 	size_t quarantined;
 };
 
-/* 0 when the mailbox was processed to the end, -1 when it could not be
+/* One mailbox and its connection, kept open between rounds by the daemon. */
+struct fetch_box {
+	const struct pd_imap *cfg;	/* borrowed */
+	struct imapc *c;		/* NULL when not connected */
+	uint32_t uidvalidity;
+};
+
+void fetch_box_init(struct fetch_box *b, const struct pd_imap *cfg);
+/* One round: connect if needed, fetch and store everything new. 0, or -1
+ * with *error_r (caller frees); after a failure the connection is closed
+ * so that the next round reconnects. */
+int fetch_box_run(struct ingest *ig, struct fetch_box *b, struct fetch_stats *stats,
+    char **error_r);
+void fetch_box_close(struct fetch_box *b);
+
+/* fetch_box_run on a fresh connection, closed afterwards (fetch --once).
+ * 0 when the mailbox was processed to the end, -1 when it could not be
  * reached or a temporary failure stopped it (*error_r, caller frees). */
 int fetch_mailbox(struct ingest *ig, const struct pd_imap *box,
     struct fetch_stats *stats, char **error_r);

@@ -30,7 +30,7 @@ struct store_ticket_row {
 	int64_t created_at;
 	int64_t updated_at;
 	int64_t messages;		/* how many messages it has */
-	int64_t last_message_at;	/* received time of the newest one */
+	int64_t last_message_at;	/* the latest received time; 0: none */
 };
 
 /* A callback returns 0 to go on; anything else stops the walk, and the

@@ -36,6 +36,31 @@ struct pd_buf;
  * the caller frees it with pd_buf_free). -1 with *error_r (caller frees). */
 int cli_read_input(const char *path, struct pd_buf *b, char **error_r);
 
+/* --- reading the store (ticket, export; in cmd_ticket.c) --------------- */
+struct json;
+
+/* Load the config and open its database, which must exist already (these
+ * commands never create one). Returns EX_OK and *st_r (store_close() it),
+ * or the exit code after printing why: EX_CONFIG, EX_NOINPUT (missing,
+ * unreadable), EX_TEMPFAIL (locked). cmd names the command in messages. */
+int cli_open_store(const struct cli *cli, const char *cmd, struct store **st_r);
+/* Print the store's last error; EX_TEMPFAIL when worth retrying, else
+ * EX_SOFTWARE. */
+int cli_store_failed(struct store *st, const char *cmd);
+/* Flush stdout: EX_OK, or EX_IOERR after printing why. */
+int cli_output_done(const char *cmd);
+/* t as "2024-05-01T09:30:00Z" (ISO 8601, UTC) into buf. */
+void cli_iso_time(int64_t t, char buf[32]);
+/* JSON helpers: a time (null for 0), {name, addr} (null when both are),
+ * a Message-ID with its <> (null for NULL); then print j and a newline. */
+void cli_json_time(struct json *j, const char *key, int64_t t);
+void cli_json_addr(struct json *j, const char *key, const char *name,
+    const char *addr);
+void cli_json_msgid(struct json *j, const char *key, const char *id);
+void cli_json_print(struct json *j);
+/* A message's date: its Date: header, else when it was received. */
+int64_t cli_message_date(int64_t date, int64_t received_at);
+
 /* The command table entry for name, or NULL. */
 const struct cli_command *cli_find(const char *name);
 
@@ -59,6 +84,9 @@ void inspect_iso_date(int64_t t, char *buf, size_t size);
 /* Implementations, one file per command group. argv[0] is the command. */
 int cmd_check_config(struct cli *cli, int argc, char **argv);
 int cmd_inspect(struct cli *cli, int argc, char **argv);
+int cmd_ticket(struct cli *cli, int argc, char **argv);
+int cmd_export(struct cli *cli, int argc, char **argv);
+int cmd_daemon(struct cli *cli, int argc, char **argv);
 int cmd_fetch(struct cli *cli, int argc, char **argv);
 int cmd_deliver(struct cli *cli, int argc, char **argv);
 int cmd_quarantine(struct cli *cli, int argc, char **argv);

@@ -18,13 +18,13 @@
 #include "postdesk/log.h"
 
 static const struct cli_command commands[] = {
-	{ "daemon", "", "run in the foreground (systemd Type=notify)", cmd_not_implemented },
+	{ "daemon", "", "run in the foreground (systemd Type=notify)", cmd_daemon },
 	{ "fetch", "--once", "fetch every mailbox once, process, send the outbox, exit", cmd_fetch },
 	{ "deliver", "[--mailbox NAME]", "store one message read from standard input", cmd_deliver },
 	{ "inspect", "[--json] FILE.eml|-", "parse one message and print what postdesk sees", cmd_inspect },
 	{ "route", "--explain FILE.eml", "show which rules match and what they would do", cmd_not_implemented },
-	{ "ticket", "list [--json] [--status S] [--queue Q] | show [--json] ID", "list or show tickets", cmd_not_implemented },
-	{ "export", "[--json]", "every ticket with its messages, one JSON object a line", cmd_not_implemented },
+	{ "ticket", "list [--json] [--status S] [--queue Q] | show [--json] [--full] ID", "list or show tickets", cmd_ticket },
+	{ "export", "[--json]", "every ticket with its messages, one JSON object a line", cmd_export },
 	{ "stats", "[--json|--prometheus] [--since DATE] [--until DATE] [--queue Q]", "service figures", cmd_not_implemented },
 	{ "report", "--html FILE [--since DATE]", "a self-contained HTML report", cmd_not_implemented },
 	{ "outbox", "list | retry ID", "show or re-queue outgoing mail", cmd_not_implemented },

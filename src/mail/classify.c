@@ -75,10 +75,12 @@ classify_auto(struct msg *m)
 {
 	const char *v;
 	char tok[64];
+	bool human = false;	/* Auto-Submitted: no (RFC 3834 5.1) */
 
 	if ((v = msg_header(m, "Auto-Submitted")) != NULL) {
 		token(v, tok, sizeof(tok));
-		if (strcmp(tok, "no") != 0 && tok[0] != '\0') {
+		human = strcmp(tok, "no") == 0;
+		if (!human && tok[0] != '\0') {
 			char reason[96];
 
 			snprintf(reason, sizeof(reason), "auto-submitted: %s", tok);
@@ -111,7 +113,8 @@ classify_auto(struct msg *m)
 	    local_part_is(m->from.addr, "mail-daemon") ||
 	    local_part_is(m->from.addr, "postmaster"))
 		set_auto(m, "mailer-daemon sender", true);
-	if (ooo_subject(m->subject))
+	/* The subject is a guess; the sender's own word wins over it. */
+	if (!human && ooo_subject(m->subject))
 		set_auto(m, "out-of-office subject", true);
 	if (msg_header(m, "List-Id") || msg_header(m, "List-Unsubscribe"))
 		m->bulk = true;
@@ -163,11 +166,14 @@ field(const char *line, const char *name)
 static void
 parse_dsn(struct msg *m, const char *ds)
 {
-	char *copy = xstrdup(ds), *save = NULL, *line;
+	char *copy = xstrdup(ds), *cur = copy, *line;
 	char *rcpt = NULL, *orig = NULL, *action = NULL, *status = NULL;
 
-	/* A trailing sentinel line flushes the last block. */
-	for (line = strtok_r(copy, "\n", &save);; line = strtok_r(NULL, "\n", &save)) {
+	/* strsep, not strtok: the empty lines between blocks must be seen
+	 * (with LF line ends they are truly empty). The NULL after the last
+	 * line flushes the last block. */
+	for (;;) {
+		line = strsep(&cur, "\n");
 		const char *v;
 		bool end = line == NULL || line[strspn(line, " \t\r")] == '\0';
 
@@ -239,16 +245,44 @@ original_id(struct msg *m, const char *headers)
 	}
 }
 
+/* Where a text bounce's copy of the returned message (or its transcript)
+ * begins, after from; NULL if it has none. */
+static const char *
+copy_start(const char *from)
+{
+	static const char *const markers[] = {
+		"Below this line is a copy of the message",	/* qmail */
+		"This is a copy of the message",		/* Exim */
+		"Original message follows",			/* Sendmail, others */
+		"Transcript of session follows",		/* Sendmail */
+	};
+	const char *best = NULL;
+
+	for (size_t i = 0; i < sizeof(markers) / sizeof(markers[0]); i++) {
+		const char *p = ascii_strcasestr(from, markers[i]);
+
+		if (p != NULL && (best == NULL || p < best))
+			best = p;
+	}
+	if (best != NULL) {
+		/* Back to the start of the marker's line. */
+		while (best > from && best[-1] != '\n')
+			best--;
+	}
+	return best;
+}
+
 /* The text bounces of MTAs that send no RFC 3464 report. Each has a fixed
- * phrase that starts the list of failed addresses. */
+ * phrase that starts the list of failed addresses. *copy_r: where the
+ * copy of the returned message starts, or NULL. */
 static bool
-text_bounce(struct msg *m)
+text_bounce(struct msg *m, const char **copy_r)
 {
 	static const struct {
 		const char *marker;	/* identifies the format */
 		const char *list;	/* the failed addresses follow this */
 	} formats[] = {
-		{ "This is the qmail-send program", "could not deliver your message" },
+		{ "This is the qmail-send program", "to the following addresses" },
 		{ "This message was created automatically by mail delivery software", "failed:" },
 		{ "The following addresses had permanent fatal errors", "permanent fatal errors" },
 		{ "This is the mail system at host", "delivered to one or more recipients" },
@@ -257,17 +291,21 @@ text_bounce(struct msg *m)
 	};
 	const char *t = m->text;
 
+	*copy_r = NULL;
 	for (size_t i = 0; i < sizeof(formats) / sizeof(formats[0]); i++) {
 		const char *p = ascii_strcasestr(t, formats[i].marker);
+		const char *stop;
 
 		if (p == NULL)
 			continue;
+		*copy_r = stop = copy_start(p);
 		p = ascii_strcasestr(p, formats[i].list);
-		if (p == NULL)
+		if (p == NULL || (stop != NULL && p >= stop))
 			return true;
-		/* Take the addresses of the next lines that hold one, until
-		 * a line that does not look like an address line. */
-		for (int lines = 0; p && lines < 40; lines++) {
+		/* Take the addresses of the next lines that hold one, up to
+		 * the copy of the returned message (its headers name the
+		 * sender, who did not bounce). */
+		for (int lines = 0; p && (stop == NULL || p < stop) && lines < 40; lines++) {
 			const char *eol = strchr(p, '\n');
 			size_t n = eol ? (size_t)(eol - p) : strlen(p);
 			const char *at = memchr(p, '@', n);
@@ -302,11 +340,13 @@ declared_dsn(const struct msg *m)
 void
 classify_msg(struct msg *m, const struct mime_report *rep)
 {
+	const char *copy;
+
 	classify_auto(m);
 	if (rep->report_type == NULL && declared_dsn(m)) {
 		m->bounce = true;
 		set_auto(m, "delivery status report", true);
-		text_bounce(m);
+		text_bounce(m, &copy);
 		return;
 	}
 	if (rep->report_type != NULL && strcmp(rep->report_type, "delivery-status") == 0) {
@@ -327,11 +367,14 @@ classify_msg(struct msg *m, const struct mime_report *rep)
 	    local_part_is(m->from.addr, "mailer-daemon") ||
 	    local_part_is(m->from.addr, "postmaster") ||
 	    local_part_is(m->from.addr, "mail-daemon")) {
-		if (text_bounce(m)) {
+		if (text_bounce(m, &copy)) {
 			m->bounce = true;
 			set_auto(m, "bounce", true);
 			if (rep->original_headers != NULL)
 				original_id(m, rep->original_headers);
+			/* A copy of the message in the text (qmail, Exim). */
+			if (m->bounce_original_id == NULL && copy != NULL)
+				original_id(m, copy);
 		}
 	}
 }

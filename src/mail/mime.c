@@ -35,6 +35,7 @@ struct walk {
 	char *html;		/* the first HTML body, as UTF-8 */
 	size_t html_len;
 	bool limit_noted;
+	int in_related;		/* inside a non-root part of multipart/related */
 };
 
 /* Lower-case "type/subtype" of a part (caller frees). */
@@ -318,7 +319,10 @@ walk_single(struct walk *w, struct mailmime *mime, bool in_body)
 			filename = NULL;
 		}
 	} else if (filename != NULL || is_att) {
-		attachment_add(w, filename, ctype, mime_decoded_size(w, mime), is_inline && !is_att);
+		/* The parts of multipart/related after the root are shown
+		 * inside it (RFC 2387), with or without a disposition. */
+		attachment_add(w, filename, ctype, mime_decoded_size(w, mime),
+		    (is_inline || w->in_related > 0) && !is_att);
 		filename = NULL;
 	}
 	free(filename);
@@ -383,8 +387,11 @@ walk_multipart(struct walk *w, struct mailmime *mime, int depth, bool in_body)
 			/* In a report, only the first part (the human text)
 			 * is body; the rest are machine parts. */
 			bool body = in_body && (strcmp(ctype, "multipart/report") != 0 || first);
+			bool related = !first && strcmp(ctype, "multipart/related") == 0;
 
+			w->in_related += related;
 			walk_part(w, clist_content(it), depth + 1, body);
+			w->in_related -= related;
 			first = false;
 		}
 	}

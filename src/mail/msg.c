@@ -158,10 +158,22 @@ header_add(struct msg *m, const char *name, size_t nlen, struct pd_buf *val,
 	}
 }
 
+/* Does the line at p start with a header field name and a colon? */
+static bool
+looks_like_header(const char *p, const char *end)
+{
+	const char *q = p;
+
+	while (q < end && *q > ' ' && *q < 127 && *q != ':')
+		q++;
+	return q > p && q < end && *q == ':';
+}
+
 /* Split the top-level header block into m->headers; returns the offset of
  * the body. Folded lines are unfolded (the CRLF removed, the WSP kept). */
 static size_t
-headers_split(struct msg *m, const char *raw, size_t len, const struct msg_limits *lim)
+headers_split(struct msg *m, const char *raw, size_t len, const struct msg_limits *lim,
+    bool *skipped_r)
 {
 	const char *p = raw, *end = raw + len, *next;
 	const char *name = NULL;
@@ -198,9 +210,18 @@ headers_split(struct msg *m, const char *raw, size_t len, const struct msg_limit
 		}
 		colon = memchr(line, ':', n);
 		if (colon == NULL || colon == line || memchr(line, ' ', (size_t)(colon - line))) {
-			/* Not a header. A line of "name value" with no colon is
-			 * common breakage; skip it but say so. */
+			/* Not a header. When header fields follow, it is a broken
+			 * one ("X-Mailer PHP/7.4"): skip it but say so. Otherwise
+			 * the sender forgot the empty line and the body starts
+			 * here (RFC 5322 readers take it so). */
+			if (!looks_like_header(next, end)) {
+				msg_defect(m, "no empty line between the headers and the body");
+				*skipped_r = true;	/* hand the MIME parser a clean block */
+				p = line;
+				break;
+			}
 			msg_defect(m, "header line without a field name; skipped");
+			*skipped_r = true;
 			continue;
 		}
 		name = line;
@@ -425,6 +446,7 @@ addrs_fallback(struct msg *m, struct msg_addrs *a, const char *value,
     const struct msg_limits *lim)
 {
 	const char *p = value;
+	char *pending = NULL;	/* a name-only item before this one */
 
 	while (*p) {
 		const char *start = p, *lt, *gt;
@@ -450,16 +472,34 @@ addrs_fallback(struct msg *m, struct msg_addrs *a, const char *value,
 		if (lt && gt && memchr(lt, '@', (size_t)(gt - lt))) {
 			char *addr = xstrndup(lt + 1, (size_t)(gt - lt - 1));
 			char *name = xstrndup(item, (size_t)(lt - item));
-			char *n = name;
+			char *n = name, *joined = NULL;
 			size_t nl;
 
 			n += strspn(n, " \t\"");
 			nl = strlen(n);
 			while (nl > 0 && strchr(" \t\"", n[nl - 1]))
 				n[--nl] = '\0';
+			/* "Nowak, Jan <jan@x>": the unquoted comma split the
+			 * display name; the word before it had no address. */
+			if (pending != NULL) {
+				joined = *n ? xasprintf("%s, %s", pending, n) : xstrdup(pending);
+				n = joined;
+			}
 			addrs_push(m, a, n, addr, lim);
+			free(joined);
 			free(addr);
 			free(name);
+		} else if (strchr(item, '@') == NULL && strcspn(item, "<>\"") == strlen(item) &&
+		    item[strspn(item, " \t")] != '\0') {
+			char *w = item + strspn(item, " \t");
+			size_t wl = strlen(w);
+
+			while (wl > 0 && (w[wl - 1] == ' ' || w[wl - 1] == '\t'))
+				wl--;
+			free(pending);
+			pending = xstrndup(w, wl);
+			free(item);
+			continue;
 		} else {
 			char *w = item;
 
@@ -478,8 +518,11 @@ addrs_fallback(struct msg *m, struct msg_addrs *a, const char *value,
 				w += len;
 			}
 		}
+		free(pending);
+		pending = NULL;
 		free(item);
 	}
+	free(pending);
 }
 
 static void
@@ -488,6 +531,49 @@ mailbox_push(struct msg *m, struct msg_addrs *a, struct mailimf_mailbox *mb,
 {
 	if (mb != NULL)
 		addrs_push(m, a, mb->mb_display_name, mb->mb_addr_spec, lim);
+}
+
+/* Only blanks, separators and (comments) left after an address list?
+ * "MAILER-DAEMON@host (Mail Delivery System)" is valid RFC 5322. */
+static bool
+list_rest_blank(const char *s)
+{
+	int depth = 0;
+
+	for (; *s; s++) {
+		if (*s == '(')
+			depth++;
+		else if (*s == ')' && depth > 0)
+			depth--;
+		else if (depth == 0 && !strchr(" \t;,", *s))
+			return false;
+	}
+	return true;
+}
+
+/* Does every mailbox libetpan found have an '@'? "Nowak, Jan <j@x>"
+ * parses as the two mailboxes "Nowak" and "Jan <j@x>". */
+static bool
+list_all_at(struct mailimf_address_list *list)
+{
+	for (clistiter *it = clist_begin(list->ad_list); it; it = clist_next(it)) {
+		struct mailimf_address *ad = clist_content(it);
+
+		if (ad->ad_type == MAILIMF_ADDRESS_MAILBOX) {
+			if (strchr(ad->ad_data.ad_mailbox->mb_addr_spec, '@') == NULL)
+				return false;
+		} else if (ad->ad_data.ad_group->grp_mb_list != NULL) {
+			clist *l = ad->ad_data.ad_group->grp_mb_list->mb_list;
+
+			for (clistiter *g = clist_begin(l); g; g = clist_next(g)) {
+				struct mailimf_mailbox *mb = clist_content(g);
+
+				if (strchr(mb->mb_addr_spec, '@') == NULL)
+					return false;
+			}
+		}
+	}
+	return true;
 }
 
 static void
@@ -505,7 +591,7 @@ parse_addrs(struct msg *m, const char *header, struct msg_addrs *a,
 		idx = 0;
 		list = NULL;
 		if (mailimf_address_list_parse(raw, strlen(raw), &idx, &list) == MAILIMF_NO_ERROR &&
-		    raw[idx + strspn(raw + idx, " \t;,")] == '\0') {
+		    list_rest_blank(raw + idx) && list_all_at(list)) {
 			for (clistiter *it = clist_begin(list->ad_list); it; it = clist_next(it)) {
 				struct mailimf_address *ad = clist_content(it);
 
@@ -635,6 +721,7 @@ msg_parse(const char *raw, size_t len, const struct msg_limits *lim)
 	struct msg *m = xcalloc(1, sizeof(*m));
 	struct mime_report rep = { NULL, NULL, NULL };
 	size_t body_off, start;
+	bool skipped = false;
 	const char *s;
 
 	if (lim == NULL)
@@ -644,7 +731,7 @@ msg_parse(const char *raw, size_t len, const struct msg_limits *lim)
 	start = skip_preamble(m, raw, len);
 	raw += start;
 	len -= start;
-	body_off = headers_split(m, raw, len, lim);
+	body_off = headers_split(m, raw, len, lim, &skipped);
 	parse_ids(m);
 	parse_from(m, lim);
 	parse_return_path(m);
@@ -659,6 +746,23 @@ msg_parse(const char *raw, size_t len, const struct msg_limits *lim)
 		    m->size, (long long)lim->max_message_size);
 		m->over_limit = true;
 		m->text = xstrdup("");
+	} else if (skipped) {
+		/* libetpan would stop at the line headers_split skipped (or
+		 * miss where a body without the empty line starts) and take the
+		 * rest for the body: give it the headers as read here. */
+		struct pd_buf clean;
+
+		pd_buf_init(&clean, len + 2 * m->nheaders + 3);
+		for (size_t i = 0; i < m->nheaders; i++) {
+			pd_buf_adds(&clean, m->headers[i].name);
+			pd_buf_adds(&clean, ": ");
+			pd_buf_adds(&clean, m->headers[i].raw);
+			pd_buf_adds(&clean, "\r\n");
+		}
+		pd_buf_adds(&clean, "\r\n");
+		pd_buf_add(&clean, raw + body_off, len - body_off);
+		mime_walk(m, pd_buf_str(&clean), clean.len, lim, &rep);
+		pd_buf_free(&clean);
 	} else
 		mime_walk(m, raw, len, lim, &rep);
 	m->text_new = quote_strip(m->text, strlen(m->text), NULL);

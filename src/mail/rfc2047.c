@@ -159,6 +159,20 @@ word_parse(struct dec *d, const char *s, size_t len, size_t p,
 	for (k = w->text; k < len && word_char((unsigned char)s[k]); k++)
 		if (s[k] == '?' && k + 1 < len && s[k + 1] == '=')
 			break;
+	if (w->enc == 'Q' && k < len && s[k] == ' ') {
+		/* Broken mailers leave spaces in Q words ("=?UTF-8?Q?Zm=C4=9Bna
+		 * dodac=C3=AD?="): accept them if "?=" still ends the word and
+		 * no other word starts before it. */
+		size_t e = k;
+
+		while (e < len && (word_char((unsigned char)s[e]) || s[e] == ' ') &&
+		    s[e] != '?' && !(s[e] == '=' && e + 1 < len && s[e + 1] == '?'))
+			e++;
+		if (e + 1 < len && s[e] == '?' && s[e + 1] == '=') {
+			d->defects |= RFC2047_DEFECT_MALFORMED;
+			k = e;
+		}
+	}
 	if (k >= len || !word_char((unsigned char)s[k])) {
 		d->noterm_from = w->text;
 		d->noterm_to = k;

@@ -112,35 +112,66 @@ state_save(struct fetch_run *r)
 	return store_commit(st);
 }
 
-int
-fetch_mailbox(struct ingest *ig, const struct pd_imap *box, struct fetch_stats *stats,
-    char **error_r)
+/* Connect, log in and select, if not connected. */
+static int
+box_connect(struct fetch_box *b, char **error_r)
 {
-	struct fetch_run r = { .ig = ig, .box = box, .stats = stats };
 	struct imapc_login login;
-	uint32_t old_validity = 0, last = 0, *uids = NULL;
-	size_t n = 0;
 	char *secret, *err = NULL;
-	int found, rc = -1;
+	int rc = -1;
 
-	*error_r = NULL;
-	secret = read_login_secret(box, &login, error_r);
+	if (b->c != NULL)
+		return 0;
+	secret = read_login_secret(b->cfg, &login, error_r);
 	if (secret == NULL)
 		return -1;
-	if (imapc_open(box, &login, &r.c, &err) < 0) {
-		*error_r = xasprintf("%s: %s", box->name, err);
-		free(err);
-		goto out;
-	}
-	if (imapc_select(r.c, box->mailbox, &r.uidvalidity, &err) < 0) {
-		*error_r = xasprintf("%s: select %s: %s", box->name, box->mailbox, err);
-		free(err);
-		goto out;
-	}
+	if (imapc_open(b->cfg, &login, &b->c, &err) < 0)
+		*error_r = xasprintf("%s: %s", b->cfg->name, err);
+	else if (imapc_select(b->c, b->cfg->mailbox, &b->uidvalidity, &err) < 0)
+		*error_r = xasprintf("%s: select %s: %s", b->cfg->name, b->cfg->mailbox, err);
+	else
+		rc = 0;
+	free(err);
+	memset(secret, 0, strlen(secret));
+	free(secret);
+	if (rc < 0)
+		imapc_close(&b->c);
+	return rc;
+}
+
+void
+fetch_box_init(struct fetch_box *b, const struct pd_imap *cfg)
+{
+	memset(b, 0, sizeof(*b));
+	b->cfg = cfg;
+}
+
+void
+fetch_box_close(struct fetch_box *b)
+{
+	imapc_close(&b->c);
+}
+
+int
+fetch_box_run(struct ingest *ig, struct fetch_box *b, struct fetch_stats *stats,
+    char **error_r)
+{
+	const struct pd_imap *box = b->cfg;
+	struct fetch_run r = { .ig = ig, .box = box, .stats = stats };
+	uint32_t old_validity = 0, last = 0, *uids = NULL;
+	size_t n = 0;
+	char *err = NULL;
+	int found;
+
+	*error_r = NULL;
+	if (box_connect(b, error_r) < 0)
+		return -1;
+	r.c = b->c;
+	r.uidvalidity = b->uidvalidity;
 	found = store_imap_state_get(ig->st, box->name, box->mailbox, &old_validity, &last);
 	if (found < 0) {
 		*error_r = xstrdup(store_error(ig->st));
-		goto out;
+		return -1;
 	}
 	if (found > 0 && old_validity != r.uidvalidity) {
 		log_warn("fetch: mailbox=%s UIDVALIDITY changed from %u to %u: rescanning "
@@ -169,15 +200,26 @@ fetch_mailbox(struct ingest *ig, const struct pd_imap *box, struct fetch_stats *
 			break;
 		}
 	}
-	if (*error_r == NULL)
-		rc = 0;
-	else if (r.last_done > last)
+	if (*error_r != NULL && r.last_done > last)
 		state_save(&r);	/* keep what was done before the failure */
 out:
 	free(uids);
 	free(r.error);
-	imapc_close(&r.c);
-	memset(secret, 0, strlen(secret));
-	free(secret);
+	/* After a failure the connection may be half-dead: start afresh. */
+	if (*error_r != NULL)
+		imapc_close(&b->c);
+	return *error_r == NULL ? 0 : -1;
+}
+
+int
+fetch_mailbox(struct ingest *ig, const struct pd_imap *box, struct fetch_stats *stats,
+    char **error_r)
+{
+	struct fetch_box b;
+	int rc;
+
+	fetch_box_init(&b, box);
+	rc = fetch_box_run(ig, &b, stats, error_r);
+	fetch_box_close(&b);
 	return rc;
 }

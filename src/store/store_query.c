@@ -35,15 +35,15 @@ enum qstmt_id {
 _Static_assert(QSTMT_COUNT <= STORE_QUERY_STMTS,
     "store_internal.h: raise STORE_QUERY_STMTS");
 
-/* The message count comes from the messages_ticket index alone; the
- * newest message is the one with the highest id, one row read. */
+/* The count and the newest time come from the messages_ticket index
+ * (ticket_id, received_at) alone, without reading a message row. */
 #define LIST_SELECT \
 	"SELECT t.id, t.subject, t.status, t.queue, t.priority, " \
 	"t.requester_addr, t.requester_name, t.assignee, t.language, " \
 	"t.created_at, t.updated_at, " \
 	"(SELECT count(*) FROM messages m WHERE m.ticket_id = t.id), " \
-	"(SELECT m.received_at FROM messages m WHERE m.ticket_id = t.id " \
-	"ORDER BY m.id DESC LIMIT 1) FROM tickets t "
+	"(SELECT max(m.received_at) FROM messages m " \
+	"WHERE m.ticket_id = t.id) FROM tickets t "
 
 /* Four list statements rather than "?1 IS NULL OR status = ?1": SQLite
  * plans a statement once, and such an OR keeps it off the index. */

@@ -40,11 +40,32 @@ static const struct msg_limits small_limits = {
 	.charset_fallback = NULL,
 };
 
+/* Say which promise broke, with the value (escaped, cut) when there is
+ * one, then stop the way libFuzzer records as a crash. */
+static void
+fail_value(const char *what, const char *field, const char *val)
+{
+	fprintf(stderr, "fuzz-inspect: invariant violated: %s (%s)", what, field);
+	if (val != NULL) {
+		size_t n = 0;
+
+		fputs(": \"", stderr);
+		for (const unsigned char *p = (const unsigned char *)val; *p && n < 200; p++, n++) {
+			if (*p < 0x20 || *p >= 0x7f || *p == '"' || *p == '\\')
+				fprintf(stderr, "\\x%02x", *p);
+			else
+				fputc(*p, stderr);
+		}
+		fputs(n == 200 ? "\"..." : "\"", stderr);
+	}
+	fputc('\n', stderr);
+	__builtin_trap();
+}
+
 static void
 fail(const char *what, const char *field)
 {
-	fprintf(stderr, "fuzz-inspect: invariant violated: %s (%s)\n", what, field);
-	__builtin_trap();
+	fail_value(what, field, NULL);
 }
 
 #define S_NONNULL	0x1u	/* must not be NULL */
@@ -66,9 +87,9 @@ check_str(const char *s, unsigned rules, const char *field)
 	if ((rules & S_NONEMPTY) && len == 0)
 		fail("empty string", field);
 	if (!(rules & S_RAW) && !utf8_valid(s, len))
-		fail("not valid UTF-8", field);
+		fail_value("not valid UTF-8", field, s);
 	if ((rules & S_NOCRLF) && strpbrk(s, "\r\n") != NULL)
-		fail("CR or LF in a one-line field", field);
+		fail_value("CR or LF in a one-line field", field, s);
 }
 
 static void
