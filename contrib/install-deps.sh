@@ -19,4 +19,4 @@ apt-get install -y --no-install-recommends \
 	libpcre2-dev libgnutls28-dev libsystemd-dev libcmocka-dev \
 	valgrind clang python3 \
 	dovecot-imapd dovecot-lmtpd postfix swaks openssl curl iproute2 \
-	faketime mandoc
+	faketime mandoc isync time

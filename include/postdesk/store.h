@@ -38,6 +38,14 @@ int store_schema_version(struct store *st);
 const char *store_error(struct store *st);
 bool store_error_temporary(struct store *st);
 
+/* Durable (the default): every commit is synced to disk before it returns
+ * (synchronous=FULL). Not durable: commits survive a crash of postdesk but
+ * not of the machine (synchronous=NORMAL under WAL) until the next durable
+ * commit, which syncs the log with all of them. The fetch loop commits each
+ * message of a batch without a sync and makes the batch durable once,
+ * before it marks anything on the IMAP server. */
+void store_set_durable(struct store *st, bool durable);
+
 /* Transactions: BEGIN IMMEDIATE so that a writer waits for the lock up to
  * the busy timeout instead of failing midway. */
 int store_begin(struct store *st);

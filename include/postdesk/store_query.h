@@ -88,7 +88,7 @@ struct store_ticket_view {
 	size_t nparticipants;
 	char **tags;		/* sorted */
 	size_t ntags;
-	struct store_message_view *messages;	/* in the order stored */
+	struct store_message_view *messages;	/* as received (then by id) */
 	size_t nmessages;
 	struct store_event_view *events;	/* oldest first */
 	size_t nevents;

@@ -17,18 +17,27 @@
  * batch of large messages stays within a few MiB of memory. */
 #define FETCH_BATCH 10
 
+/* What a batch leaves to do on the server once its commits are durable. */
+struct pending {
+	uint32_t uid;
+	bool quarantined;
+};
+
 struct fetch_run {
 	struct ingest *ig;
 	const struct pd_imap *box;
 	struct imapc *c;
 	uint32_t uidvalidity;
 	uint32_t last_done;	/* highest UID handled in this run */
+	struct pending done[FETCH_BATCH];
+	size_t ndone;
 	struct fetch_stats *stats;
 	char *error;		/* owned; set when the run must stop */
 };
 
-/* One fetched message: store it, then (and only then) mark it on the
- * server. Returns -1 to stop the batch. */
+/* One fetched message: store it (its own transaction) and remember it;
+ * it is marked on the server after the batch is durable (batch_finish).
+ * Returns -1 to stop the batch. */
 static int
 fetch_one(uint32_t uid, const char *raw, size_t len, void *arg)
 {
@@ -41,9 +50,7 @@ fetch_one(uint32_t uid, const char *raw, size_t len, void *arg)
 		.queue = r->box->queue,
 	};
 	struct ingest_result res;
-	const char *folder = r->box->processed;
-	enum pd_mark mark = r->box->mark;
-	char *err = NULL;
+	bool quarantined = false;
 	enum pd_disp d;
 
 	r->stats->seen++;
@@ -65,23 +72,15 @@ fetch_one(uint32_t uid, const char *raw, size_t len, void *arg)
 		log_warn("quarantine: mailbox=%s uid=%u id=%" PRId64 " reason=%s",
 		    r->box->mailbox, uid, qid, res.reason);
 		r->stats->quarantined++;
-		folder = r->box->quarantine;
-		mark = PD_MARK_MOVE;
+		quarantined = true;
 	} else if (res.duplicate)
 		r->stats->duplicates++;
 	else
 		r->stats->stored++;
 	ingest_result_free(&res);
-
-	if (imapc_mark_done(r->c, uid, mark, folder, &err) < 0) {
-		/* Stored, but still in the mailbox: the next round finds it
-		 * by its IMAP identity and only marks it. */
-		r->error = xasprintf("uid %u stored but not marked: %s", uid, err);
-		free(err);
-		return -1;
-	}
-	if (uid > r->last_done)
-		r->last_done = uid;
+	r->done[r->ndone].uid = uid;
+	r->done[r->ndone].quarantined = quarantined;
+	r->ndone++;
 	return 0;
 }
 
@@ -97,19 +96,63 @@ read_login_secret(const struct pd_imap *box, struct imapc_login *login, char **e
 	return secret;
 }
 
+/* Record the highest UID handled, in a durable commit: with
+ * synchronous=FULL it syncs the write-ahead log, and with it the commits of
+ * every message of the batch before it (they were made without a sync). */
 static int
-state_save(struct fetch_run *r)
+state_save(struct fetch_run *r, uint32_t last)
 {
 	struct store *st = r->ig->st;
+	int rc = -1;
 
-	if (store_begin(st) < 0)
-		return -1;
-	if (store_imap_state_set(st, r->box->name, r->box->mailbox, r->uidvalidity,
-	    r->last_done) < 0) {
-		store_rollback(st);
+	store_set_durable(st, true);
+	if (store_begin(st) == 0) {
+		if (store_imap_state_set(st, r->box->name, r->box->mailbox,
+		    r->uidvalidity, last) < 0)
+			store_rollback(st);
+		else
+			rc = store_commit(st);
+	}
+	store_set_durable(st, false);
+	return rc;
+}
+
+/* The batch's messages are stored: make that durable, then (and only then)
+ * move them out of the mailbox. A crash in between leaves them in the
+ * mailbox; the next round recognises them by their IMAP identity. */
+static int
+batch_finish(struct fetch_run *r)
+{
+	uint32_t last = r->last_done;
+	char *err = NULL;
+
+	for (size_t i = 0; i < r->ndone; i++)
+		if (r->done[i].uid > last)
+			last = r->done[i].uid;
+	if (r->ndone > 0 && state_save(r, last) < 0) {
+		free(r->error);
+		r->error = xasprintf("save state: %s", store_error(r->ig->st));
 		return -1;
 	}
-	return store_commit(st);
+	for (size_t i = 0; i < r->ndone; i++) {
+		const struct pending *p = &r->done[i];
+		int rc;
+
+		if (p->quarantined)
+			rc = imapc_mark_done(r->c, p->uid, PD_MARK_MOVE, r->box->quarantine, &err);
+		else
+			rc = imapc_mark_done(r->c, p->uid, r->box->mark, r->box->processed, &err);
+		if (rc < 0) {
+			free(r->error);
+			r->error = xasprintf("uid %u stored but not marked: %s", p->uid, err);
+			free(err);
+			r->ndone = 0;
+			return -1;
+		}
+	}
+	r->ndone = 0;
+	r->last_done = last;
+	return 0;
 }
 
 /* Connect, log in and select, if not connected. */
@@ -166,6 +209,9 @@ fetch_box_run(struct ingest *ig, struct fetch_box *b, struct fetch_stats *stats,
 	*error_r = NULL;
 	if (box_connect(b, error_r) < 0)
 		return -1;
+	/* Each message commits without a sync; batch_finish makes them
+	 * durable at once before anything is marked on the server. */
+	store_set_durable(ig->st, false);
 	r.c = b->c;
 	r.uidvalidity = b->uidvalidity;
 	found = store_imap_state_get(ig->st, box->name, box->mailbox, &old_validity, &last);
@@ -190,19 +236,17 @@ fetch_box_run(struct ingest *ig, struct fetch_box *b, struct fetch_stats *stats,
 	for (size_t i = 0; i < n; i += FETCH_BATCH) {
 		size_t k = n - i < FETCH_BATCH ? n - i : FETCH_BATCH;
 
-		if (imapc_fetch(r.c, uids + i, k, fetch_one, &r, &err) < 0 || r.error) {
+		int frc = imapc_fetch(r.c, uids + i, k, fetch_one, &r, &err);
+
+		/* What was stored before a failure is still finished. */
+		if (batch_finish(&r) < 0 || frc < 0 || r.error) {
 			*error_r = xasprintf("%s: %s", box->name, r.error ? r.error : err);
 			free(err);
 			break;
 		}
-		if (state_save(&r) < 0) {
-			*error_r = xasprintf("%s: save state: %s", box->name, store_error(ig->st));
-			break;
-		}
 	}
-	if (*error_r != NULL && r.last_done > last)
-		state_save(&r);	/* keep what was done before the failure */
 out:
+	store_set_durable(ig->st, true);
 	free(uids);
 	free(r.error);
 	/* After a failure the connection may be half-dead: start afresh. */

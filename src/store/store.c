@@ -1100,3 +1100,13 @@ store_quarantine_set_state(struct store *st, int64_t id, const char *state)
 	bind_text(&b, 2, state);
 	return stmt_run(st, &b, what);
 }
+
+void
+store_set_durable(struct store *st, bool durable)
+{
+	int rc = sqlite3_exec(st->db, durable ? "PRAGMA synchronous = FULL" :
+	    "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
+
+	if (rc != SQLITE_OK)
+		log_error("store: set synchronous: %s", sqlite3_errmsg(st->db));
+}

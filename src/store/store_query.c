@@ -66,13 +66,14 @@ static const char *const qstmt_sql[QSTMT_COUNT] = {
 	    "WHEN 'cc' THEN 1 ELSE 2 END, addr",
 	[QSTMT_TAGS] = "SELECT tag FROM tags WHERE ticket_id = ?1 ORDER BY tag",
 	/* SQLite reads a column only when the CASE needs it: without the
-	 * flags, text and the raw BLOB (overflow pages) stay on disk. */
+	 * flags, text and the raw BLOB (overflow pages) stay on disk. The
+	 * order is the messages_ticket index's: no sort. */
 	[QSTMT_MESSAGES] =
 	    "SELECT id, direction, kind, message_id, from_addr, from_name, "
 	    "subject, date, received_at, thread_via, "
 	    "CASE WHEN ?2 THEN text END, CASE WHEN ?2 THEN text_new END, "
 	    "CASE WHEN ?3 THEN raw END "
-	    "FROM messages WHERE ticket_id = ?1 ORDER BY id",
+	    "FROM messages WHERE ticket_id = ?1 ORDER BY received_at, id",
 	[QSTMT_EVENTS] =
 	    "SELECT at, type, actor, detail FROM events WHERE ticket_id = ?1 "
 	    "ORDER BY at, id",

@@ -1039,6 +1039,9 @@ show_trace(const char *log)
 	}
 }
 
+/* A wake-up is only that: Dovecot may also say something unrelated (a
+ * sync of its own), after which the search finds nothing yet. So, as the
+ * daemon does: IDLE, search, repeat, until the message is there. */
 static void
 idle_wakes_on_new_mail(void **state)
 {
@@ -1046,8 +1049,8 @@ idle_wakes_on_new_mail(void **state)
 	uint32_t *uids = NULL;
 	size_t n = 0;
 	char *err = NULL, *log;
-	double t0, dt;
-	int r, rs, status;
+	double t0, dt = 0;
+	int r = 0, rs = 0, wakes = 0, left, status;
 	pid_t pid;
 
 	(void)state;
@@ -1056,21 +1059,27 @@ idle_wakes_on_new_mail(void **state)
 	c = open_inbox();
 	pid = deliver_later("Subject: imapc idle wake-up", 1000);
 	t0 = now();
-	r = imapc_idle(c, 10, -1, &err);
-	dt = now() - t0;
-	rs = imapc_search_new(c, E.last_uid, &uids, &n, &err);
+	while (n == 0 && rs == 0 && (left = (int)(t0 + 10.5 - now())) > 0) {
+		r = imapc_idle(c, left, -1, &err);
+		if (r < 0)
+			break;
+		wakes += r == 1;
+		dt = now() - t0;
+		rs = imapc_search_new(c, E.last_uid, &uids, &n, &err);
+	}
 	log = capture_end();
 	if (r != 1 || rs != 0 || n != 1)
 		show_trace(log);
 	free(log);
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 0);
-	assert_int_equal(r, 1);
-	print_message("# IDLE woke after %.2f s\n", dt);
-	assert_true(dt >= 0.9 && dt < 8);
-	/* A wake-up, then a search: the new message. */
-	assert_int_equal(rs, 0);
+	if (r < 0 || rs < 0)
+		fail_msg("IDLE or search: %s", err);
+	print_message("# IDLE: %d wake-up(s), the message after %.2f s\n",
+	    wakes, dt);
+	assert_int_equal(r, 1);		/* a wake-up, not the timeout */
 	assert_int_equal(n, 1);
+	assert_true(dt >= 0.9 && dt < 8);
 	E.last_uid = uids[0];
 	free(uids);
 	assert_true(imapc_has_idle(c));
