@@ -36,8 +36,9 @@
  *   agent.name        the agent who wrote or is assigned; may be empty
  *   support.name      the support team's name: "Example Support"
  *   support.email     the support address
- *   message.text      the new text (customer's or agent's): notifications,
- *                     relayed replies
+ *   message.text      the new text (customer's or agent's) for
+ *                     notifications and relayed replies, without trailing
+ *                     newlines (the templates put the line end)
  *   survey.good       satisfaction answers (mailto: links or reply words)
  *   survey.bad
  *   remind.date       when the next automatic step happens (pending

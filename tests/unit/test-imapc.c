@@ -1120,6 +1120,47 @@ idle_times_out_and_wakes_on_fd(void **state)
 	imapc_close(&c);
 }
 
+struct mover {
+	struct imapc *c;
+	size_t n;
+	char *err;
+};
+
+/* As the fetch stage does: store, then mark, from inside the callback. */
+static int
+move_each(uint32_t uid, const char *raw, size_t len, void *arg)
+{
+	struct mover *m = arg;
+
+	(void)raw;
+	(void)len;
+	m->n++;
+	return imapc_mark_done(m->c, uid, PD_MARK_MOVE, "Processed", &m->err);
+}
+
+static void
+fetch_callback_may_move_each_message(void **state)
+{
+	struct mover m = { .c = open_inbox() };
+	uint32_t *uids = NULL;
+	size_t n = 0;
+	char *err = NULL, *out;
+
+	(void)state;
+	assert_int_equal(imapc_search_new(m.c, 0, &uids, &n, &err), 0);
+	assert_int_equal(n, 2);		/* message 1 and the IDLE one */
+	if (imapc_fetch(m.c, uids, n, move_each, &m, &err) != 0)
+		fail_msg("fetch: %s", err ? err : m.err);
+	assert_int_equal(m.n, 2);
+	free(uids);
+	assert_int_equal(imapc_search_new(m.c, 0, &uids, &n, &err), 0);
+	assert_int_equal(n, 0);
+	out = curl_imap("Processed", "SEARCH ALL");
+	assert_contains(out, "* SEARCH 1 2 3 4\r\n");
+	free(out);
+	imapc_close(&m.c);
+}
+
 static void
 dead_server_is_a_connection_error(void **state)
 {
@@ -1237,6 +1278,7 @@ main(void)
 		cmocka_unit_test(wrong_port_fails_cleanly),
 		cmocka_unit_test(idle_wakes_on_new_mail),
 		cmocka_unit_test(idle_times_out_and_wakes_on_fd),
+		cmocka_unit_test(fetch_callback_may_move_each_message),
 		cmocka_unit_test(dead_server_is_a_connection_error),
 	};
 
