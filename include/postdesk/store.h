@@ -216,6 +216,51 @@ int store_quarantine_list(struct store *st, bool all,
 int store_quarantine_get(struct store *st, int64_t id, struct store_quarantine_row *q);
 int store_quarantine_set_state(struct store *st, int64_t id, const char *state);
 
+/* --- outbox: every mail postdesk sends, queued in the transaction that
+ * caused it and kept until the SMTP server took it ----------------------- */
+struct store_outbox {
+	int64_t ticket;		/* 0: none */
+	int64_t message;	/* the messages row holding the raw bytes */
+	const char *kind;	/* ack, notification, reply, ... */
+	const char *env_from;	/* "" = the null reverse-path <> */
+	const char *rcpt;	/* envelope recipients, space-separated */
+	int64_t at;		/* when; 0 = now */
+};
+int store_outbox_add(struct store *st, const struct store_outbox *o, int64_t *id_r);
+
+/* A row as read back; every pointer is borrowed for the callback only. */
+struct store_outbox_row {
+	int64_t id;
+	int64_t ticket;
+	const char *kind;
+	const char *env_from;
+	const char *rcpt;
+	const char *state;	/* list only */
+	int attempts;
+	int64_t next_try_at;	/* list only */
+	int64_t created_at;
+	const char *last_error;	/* list only */
+	const void *raw;	/* due only */
+	size_t raw_len;
+};
+/* Pending rows due at now, oldest first, at most limit; cb returns
+ * non-zero to stop. Do not write to the store from cb (a read is open). */
+int store_outbox_due(struct store *st, int64_t now, int limit,
+    int (*cb)(const struct store_outbox_row *o, void *arg), void *arg);
+/* Set a row's state (pending, sending, sent, failed); attempt 1 counts an
+ * attempt; at is the next try (pending) or the time sent. */
+int store_outbox_set(struct store *st, int64_t id, const char *state, int attempt,
+    int64_t at, const char *error);
+/* Rows left "sending" by a crash go back to pending; returns how many. */
+int store_outbox_recover(struct store *st);
+/* The earliest next try of a pending row: 1 and *at_r, 0 when none, -1. */
+int store_outbox_next(struct store *st, int64_t *at_r);
+/* Pending, sending and failed rows (all: sent ones too), oldest first. */
+int store_outbox_list(struct store *st, bool all,
+    int (*cb)(const struct store_outbox_row *o, void *arg), void *arg);
+/* Queue a failed or pending row again now: 1, 0 when no such unsent row. */
+int store_outbox_requeue(struct store *st, int64_t id, int64_t now);
+
 /* Small named values postdesk keeps for itself (e.g. the generated HMAC
  * key when no secret_file is configured). get: 1 and a value the caller
  * frees, 0 when absent, -1. */

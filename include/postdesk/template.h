@@ -79,7 +79,8 @@ int tpl_load(const char *path, const char *const *allowed,
  * values become one space per run, and the result is trimmed: no header
  * injection. *subject_r: caller frees; NULL if the template has no
  * subject (subject_r may be NULL). *body_r: caller frees.
- * Returns 0, or -1 only when the body would exceed TPL_OUTPUT_MAX. */
+ * Returns 0, or -1 (nothing to free) only when the body or the subject
+ * would exceed TPL_OUTPUT_MAX. */
 int tpl_render(const struct tpl *t,
     const char *(*lookup)(const char *name, void *arg), void *arg,
     char **subject_r, char **body_r);

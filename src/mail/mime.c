@@ -207,7 +207,26 @@ part_decode(struct walk *w, struct mailmime_data *d, char **out_r, size_t *len_r
 	return 0;
 }
 
-/* A text part's content as UTF-8 (caller frees). */
+/* Texts are kept with LF line ends, whatever the wire had: CRLF and a
+ * lone CR (old Mac mail) become LF, in place. Returns the new length. */
+static size_t
+crlf_to_lf(char *s, size_t len)
+{
+	size_t o = 0;
+
+	for (size_t i = 0; i < len; i++) {
+		if (s[i] == '\r') {
+			s[o++] = '\n';
+			if (i + 1 < len && s[i + 1] == '\n')
+				i++;
+		} else
+			s[o++] = s[i];
+	}
+	s[o] = '\0';
+	return o;
+}
+
+/* A text part's content as UTF-8, LF line ends (caller frees). */
 static char *
 part_text(struct walk *w, struct mailmime *mime, size_t *len_r)
 {
@@ -234,6 +253,7 @@ part_text(struct walk *w, struct mailmime *mime, size_t *len_r)
 		txt = fl;
 		*len_r = strlen(txt);
 	}
+	*len_r = crlf_to_lf(txt, *len_r);
 	return txt;
 }
 

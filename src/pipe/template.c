@@ -100,7 +100,8 @@ add_node(struct tpl *t, enum node_kind kind)
 {
 	if (t->nnodes == t->nalloc) {
 		t->nalloc = t->nalloc ? t->nalloc * 2 : 32;
-		t->nodes = xreallocarray(t->nodes, t->nalloc, sizeof(*t->nodes));
+		t->nodes = xreallocarray(t->nodes, t->nalloc,
+		    sizeof(*t->nodes));
 	}
 	memset(&t->nodes[t->nnodes], 0, sizeof(*t->nodes));
 	t->nodes[t->nnodes].kind = kind;
@@ -337,7 +338,8 @@ parse_part(struct parser *p, struct scan *sc)
 
 	while (sc->pos < sc->end) {
 		c = s[sc->pos];
-		if (c == '{' && sc->pos + 1 < sc->end && s[sc->pos + 1] == '{') {
+		if (c == '{' && sc->pos + 1 < sc->end &&
+		    s[sc->pos + 1] == '{') {
 			if (parse_tag(p, sc) < 0)
 				return -1;
 			continue;
@@ -380,7 +382,8 @@ skip_leading_comments(struct parser *p, size_t pos, size_t n)
 
 	while (n - pos >= 3 && memcmp(s + pos, "{{!", 3) == 0) {
 		close = pos + 3;
-		while (close + 1 < n && !(s[close] == '}' && s[close + 1] == '}'))
+		while (close + 1 < n &&
+		    !(s[close] == '}' && s[close + 1] == '}'))
 			close++;
 		if (close + 1 >= n || !rest_blank(s, close + 2, n, &next))
 			break;	/* the body parser will take it */
@@ -426,7 +429,8 @@ parse_headers(struct parser *p, size_t *pos, size_t n)
 			    "the body");
 		if (k - a != 7 || strncasecmp(s + a, "subject", 7) != 0)
 			return fail(p, p->line, "unknown header '%.*s' (only "
-			    "Subject is known)", quote_len(s + a, k - a), s + a);
+			    "Subject is known)", quote_len(s + a, k - a),
+			    s + a);
 		if (t->has_subject)
 			return fail(p, p->line, "a second Subject header");
 		for (v = k + 1; v < e && is_blank(s[v]); v++)
@@ -694,7 +698,7 @@ tpl_render(const struct tpl *t,
 	*body_r = pd_buf_steal(&b);
 	if (subject_r == NULL || !t->has_subject)
 		return 0;
-	/* A subject bigger than this is no subject; the body cap serves. */
+	/* the subject has the same cap as the body */
 	pd_buf_init(&b, TPL_OUTPUT_MAX);
 	if (render_part(t, t->subj_first, t->subj_count, lookup, arg,
 	    true, &b) < 0) {

@@ -58,6 +58,13 @@ enum stmt_id {
 	STMT_QUAR_LIST,
 	STMT_QUAR_GET,
 	STMT_QUAR_STATE,
+	STMT_OUTBOX_ADD,
+	STMT_OUTBOX_DUE,
+	STMT_OUTBOX_SET,
+	STMT_OUTBOX_RECOVER,
+	STMT_OUTBOX_NEXT,
+	STMT_OUTBOX_LIST,
+	STMT_OUTBOX_REQUEUE,
 	STMT_COUNT
 };
 
@@ -99,6 +106,30 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    "SELECT account, mailbox, coalesce(uidvalidity, 0), coalesce(uid, 0), "
 	    "reason, created_at, state, raw FROM quarantine WHERE id = ?1",
 	[STMT_QUAR_STATE] = "UPDATE quarantine SET state = ?2 WHERE id = ?1",
+	[STMT_OUTBOX_ADD] =
+	    "INSERT INTO outbox (ticket_id, message, kind, env_from, rcpt, "
+	    "next_try_at, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?6)",
+	/* the raw bytes are the outbox row's own or its message's */
+	[STMT_OUTBOX_DUE] =
+	    "SELECT o.id, coalesce(o.ticket_id, 0), o.kind, o.env_from, o.rcpt, "
+	    "o.attempts, o.created_at, coalesce(o.raw, m.raw) FROM outbox o "
+	    "LEFT JOIN messages m ON m.id = o.message "
+	    "WHERE o.state = 'pending' AND o.next_try_at <= ?1 ORDER BY o.id LIMIT ?2",
+	[STMT_OUTBOX_SET] =
+	    "UPDATE outbox SET state = ?2, attempts = attempts + ?3, "
+	    "next_try_at = ?4, last_error = ?5, "
+	    "sent_at = CASE WHEN ?2 = 'sent' THEN ?4 ELSE sent_at END WHERE id = ?1",
+	[STMT_OUTBOX_RECOVER] =
+	    "UPDATE outbox SET state = 'pending' WHERE state = 'sending'",
+	[STMT_OUTBOX_NEXT] =
+	    "SELECT min(next_try_at) FROM outbox WHERE state = 'pending'",
+	[STMT_OUTBOX_LIST] =
+	    "SELECT id, coalesce(ticket_id, 0), kind, rcpt, state, attempts, "
+	    "next_try_at, created_at, coalesce(last_error, '') FROM outbox "
+	    "WHERE state IN ('pending', 'sending', 'failed') OR ?1 ORDER BY id",
+	[STMT_OUTBOX_REQUEUE] =
+	    "UPDATE outbox SET state = 'pending', next_try_at = ?2, "
+	    "created_at = ?2, last_error = NULL WHERE id = ?1 AND state <> 'sent'",
 	[STMT_REF_ADD] =
 	    "INSERT INTO message_refs (ref, message) VALUES (?1, ?2) "
 	    "ON CONFLICT DO NOTHING",
@@ -1109,4 +1140,164 @@ store_set_durable(struct store *st, bool durable)
 
 	if (rc != SQLITE_OK)
 		log_error("store: set synchronous: %s", sqlite3_errmsg(st->db));
+}
+
+/* --- outbox ------------------------------------------------------------------ */
+
+int
+store_outbox_add(struct store *st, const struct store_outbox *o, int64_t *id_r)
+{
+	const char *what = "add to outbox";
+	struct binder b = { stmt_get(st, STMT_OUTBOX_ADD, what), SQLITE_OK };
+
+	if (b.s == NULL)
+		return -1;
+	bind_int_or_null(&b, 1, o->ticket);
+	bind_int(&b, 2, o->message);
+	bind_text(&b, 3, o->kind);
+	bind_text(&b, 4, o->env_from);
+	bind_text(&b, 5, o->rcpt);
+	bind_int(&b, 6, o->at ? o->at : (int64_t)time(NULL));
+	if (stmt_run(st, &b, what) < 0)
+		return -1;
+	if (id_r != NULL)
+		*id_r = sqlite3_last_insert_rowid(st->db);
+	return 0;
+}
+
+int
+store_outbox_due(struct store *st, int64_t now, int limit,
+    int (*cb)(const struct store_outbox_row *o, void *arg), void *arg)
+{
+	const char *what = "read outbox";
+	sqlite3_stmt *s = stmt_get(st, STMT_OUTBOX_DUE, what);
+	int rc, stop = 0;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int64(s, 1, now);
+	sqlite3_bind_int(s, 2, limit);
+	while (stop == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_outbox_row o = {
+			.id = sqlite3_column_int64(s, 0),
+			.ticket = sqlite3_column_int64(s, 1),
+			.kind = (const char *)sqlite3_column_text(s, 2),
+			.env_from = (const char *)sqlite3_column_text(s, 3),
+			.rcpt = (const char *)sqlite3_column_text(s, 4),
+			.attempts = sqlite3_column_int(s, 5),
+			.created_at = sqlite3_column_int64(s, 6),
+			.raw = sqlite3_column_blob(s, 7),
+			.raw_len = (size_t)sqlite3_column_bytes(s, 7),
+		};
+
+		stop = cb(&o, arg);
+	}
+	if (stop == 0 && rc != SQLITE_DONE) {
+		fail_rc(st, rc, what);
+		stmt_done(s);
+		return -1;
+	}
+	stmt_done(s);
+	return 0;
+}
+
+int
+store_outbox_set(struct store *st, int64_t id, const char *state, int attempt,
+    int64_t at, const char *error)
+{
+	const char *what = "update outbox";
+	struct binder b = { stmt_get(st, STMT_OUTBOX_SET, what), SQLITE_OK };
+
+	if (b.s == NULL)
+		return -1;
+	bind_int(&b, 1, id);
+	bind_text(&b, 2, state);
+	bind_int(&b, 3, attempt);
+	bind_int(&b, 4, at);
+	bind_text(&b, 5, error);
+	return stmt_run(st, &b, what);
+}
+
+int
+store_outbox_recover(struct store *st)
+{
+	const char *what = "recover outbox";
+	struct binder b = { stmt_get(st, STMT_OUTBOX_RECOVER, what), SQLITE_OK };
+
+	if (b.s == NULL)
+		return -1;
+	if (stmt_run(st, &b, what) < 0)
+		return -1;
+	return sqlite3_changes(st->db);
+}
+
+int
+store_outbox_next(struct store *st, int64_t *at_r)
+{
+	const char *what = "read outbox";
+	sqlite3_stmt *s = stmt_get(st, STMT_OUTBOX_NEXT, what);
+	int rc, found = 0;
+
+	if (s == NULL)
+		return -1;
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW && sqlite3_column_type(s, 0) != SQLITE_NULL) {
+		*at_r = sqlite3_column_int64(s, 0);
+		found = 1;
+	} else if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		fail_rc(st, rc, what);
+		found = -1;
+	}
+	stmt_done(s);
+	return found;
+}
+
+int
+store_outbox_list(struct store *st, bool all,
+    int (*cb)(const struct store_outbox_row *o, void *arg), void *arg)
+{
+	const char *what = "list outbox";
+	sqlite3_stmt *s = stmt_get(st, STMT_OUTBOX_LIST, what);
+	int rc, stop = 0;
+
+	if (s == NULL)
+		return -1;
+	sqlite3_bind_int(s, 1, all ? 1 : 0);
+	while (stop == 0 && (rc = sqlite3_step(s)) == SQLITE_ROW) {
+		struct store_outbox_row o = {
+			.id = sqlite3_column_int64(s, 0),
+			.ticket = sqlite3_column_int64(s, 1),
+			.kind = (const char *)sqlite3_column_text(s, 2),
+			.rcpt = (const char *)sqlite3_column_text(s, 3),
+			.state = (const char *)sqlite3_column_text(s, 4),
+			.attempts = sqlite3_column_int(s, 5),
+			.next_try_at = sqlite3_column_int64(s, 6),
+			.created_at = sqlite3_column_int64(s, 7),
+			.last_error = (const char *)sqlite3_column_text(s, 8),
+		};
+
+		stop = cb(&o, arg);
+	}
+	if (stop == 0 && rc != SQLITE_DONE) {
+		fail_rc(st, rc, what);
+		stmt_done(s);
+		return -1;
+	}
+	stmt_done(s);
+	return 0;
+}
+
+int
+store_outbox_requeue(struct store *st, int64_t id, int64_t now)
+{
+	const char *what = "requeue outbox row";
+	struct binder b = { stmt_get(st, STMT_OUTBOX_REQUEUE, what), SQLITE_OK };
+
+	if (b.s == NULL)
+		return -1;
+	bind_int(&b, 1, id);
+	bind_int(&b, 2, now);
+	if (stmt_run(st, &b, what) < 0)
+		return -1;
+	return sqlite3_changes(st->db) > 0 ? 1 : 0;
 }

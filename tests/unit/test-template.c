@@ -224,7 +224,8 @@ unknown_variable(void **state)
 	(void)state;
 	parse_fails("Hello\n\n{{ticket.nope}}\n",
 	    "3: unknown variable 'ticket.nope'");
-	parse_fails("x\n{{#secret}}y{{/secret}}", "2: unknown variable 'secret'");
+	parse_fails("x\n{{#secret}}y{{/secret}}",
+	    "2: unknown variable 'secret'");
 	parse_fails("{{customer}}", "1: unknown variable 'customer'");
 	/* case matters */
 	parse_fails("{{Ticket.ID}}", "1: unknown variable 'Ticket.ID'");
