@@ -28,11 +28,14 @@ enum pd_disp {
 	PD_RETRY,	/* database locked, disk full...: leave it, retry later */
 };
 
+struct answers;
+
 struct ingest {
 	struct store *st;		/* borrowed */
 	const struct pd_config *cfg;	/* borrowed */
 	struct ourid_key key;
 	struct msg_limits limits;
+	struct answers *answers;	/* owned; NULL when no mail is sent */
 };
 
 /* Where a copy came from. account NULL: the MTA pipe. */
@@ -59,6 +62,9 @@ struct ingest_result {
  * (caller frees). */
 int ingest_init(struct ingest *ig, struct store *st, const struct pd_config *cfg,
     char **error_r);
+
+/* Free what ingest_init made. */
+void ingest_done(struct ingest *ig);
 
 enum pd_disp ingest_one(struct ingest *ig, const char *raw, size_t len,
     const struct ingest_source *src, struct ingest_result *res);

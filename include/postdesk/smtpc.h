@@ -3,7 +3,11 @@
  * One session serves a batch: one libcurl easy handle, so the connection
  * (TLS and AUTH included) is reused from one message to the next. libcurl
  * connects at the first smtpc_send() and again whenever the connection
- * was lost or a transaction failed (it drops the connection then).
+ * was lost or a transaction failed (it drops the connection then). A kept
+ * connection that turns out dead before the server said anything about
+ * the message (it timed out or went away between two messages) is
+ * replaced once, at once: nothing can have been delivered over it. Close
+ * the session at the end of a batch; servers drop idle ones anyway.
  *
  * TLS: an smtps:// url is TLS from the first byte; smtp:// with tls =
  * starttls requires STARTTLS (a server that does not offer it gets no

@@ -261,6 +261,12 @@ int store_outbox_list(struct store *st, bool all,
 /* Queue a failed or pending row again now: 1, 0 when no such unsent row. */
 int store_outbox_requeue(struct store *st, int64_t id, int64_t now);
 
+/* Acknowledgements sent to addr after since (*n_r), and one more sent. */
+int store_ack_count(struct store *st, const char *addr, int64_t since, int64_t *n_r);
+int store_ack_add(struct store *st, const char *addr, int64_t at);
+/* The first agent answer to the customer, kept once. */
+int store_ticket_first_response(struct store *st, int64_t ticket, int64_t at);
+
 /* Small named values postdesk keeps for itself (e.g. the generated HMAC
  * key when no secret_file is configured). get: 1 and a value the caller
  * frees, 0 when absent, -1. */

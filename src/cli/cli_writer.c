@@ -42,6 +42,7 @@ cli_writer_open(struct cli *cli, struct writer *w)
 void
 cli_writer_close(struct writer *w)
 {
+	ingest_done(&w->ig);
 	store_close(&w->st);
 	config_free(&w->cfg);
 }

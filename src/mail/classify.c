@@ -133,7 +133,8 @@ rcpt_add(struct msg *m, const char *addr, size_t alen, const char *action,
 	}
 	while (alen > 0 && strchr(" \t>:\r", addr[alen - 1]))
 		alen--;
-	if (alen == 0 || memchr(addr, '@', alen) == NULL || m->nbounce_rcpts >= 1000)
+	if (alen == 0 || memchr(addr, '@', alen) == NULL || m->nbounce_rcpts >= 1000 ||
+	    !mail_clean_word(addr, alen))
 		return;
 	a = xstrndup(addr, alen);
 	for (size_t i = 0; i < m->nbounce_rcpts; i++) {

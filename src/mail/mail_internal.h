@@ -43,6 +43,10 @@ void authres_parse(struct msg *m, const char *value, int index);
  * (free each and the array). */
 size_t msgid_extract(const char *value, char ***ids_r);
 
+/* Is s[0..len) valid UTF-8 without control characters (C0, DEL)? What an
+ * id or address taken from raw header bytes must be before it is kept. */
+bool mail_clean_word(const char *s, size_t len);
+
 /* Case-insensitive ASCII helpers. */
 bool ascii_starts_ci(const char *s, const char *prefix);
 const char *ascii_strcasestr(const char *hay, const char *needle);

@@ -24,6 +24,7 @@
 #include "postdesk/lang.h"
 #include "postdesk/quote.h"
 #include "postdesk/rfc2047.h"
+#include "postdesk/utf8.h"
 #include "postdesk/xalloc.h"
 
 #define MSG_MAX_DEFECTS 64
@@ -47,6 +48,15 @@ bool
 ascii_starts_ci(const char *s, const char *prefix)
 {
 	return strncasecmp(s, prefix, strlen(prefix)) == 0;
+}
+
+bool
+mail_clean_word(const char *s, size_t len)
+{
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+			return false;
+	return utf8_valid(s, len);
 }
 
 const char *
@@ -209,7 +219,7 @@ headers_split(struct msg *m, const char *raw, size_t len, const struct msg_limit
 			name = NULL;
 		}
 		colon = memchr(line, ':', n);
-		if (colon == NULL || colon == line || memchr(line, ' ', (size_t)(colon - line))) {
+		if (!looks_like_header(line, line + n)) {
 			/* Not a header. When header fields follow, it is a broken
 			 * one ("X-Mailer PHP/7.4"): skip it but say so. Otherwise
 			 * the sender forgot the empty line and the body starts
@@ -265,7 +275,9 @@ ids_push(char ***ids, size_t *n, const char *s, size_t len)
 	}
 	while (len > 0 && isspace((unsigned char)s[len - 1]))
 		len--;
-	if (len == 0 || len > 998)
+	/* An id with control characters or bytes that are not UTF-8 can
+	 * neither be stored nor written into our References: drop it. */
+	if (len == 0 || len > 998 || !mail_clean_word(s, len))
 		return;
 	*ids = xreallocarray(*ids, *n + 1, sizeof(char *));
 	(*ids)[(*n)++] = xstrndup(s, len);
@@ -423,6 +435,12 @@ addrs_push(struct msg *m, struct msg_addrs *a, const char *name, const char *add
 
 	if (addr == NULL || *addr == '\0')
 		return;
+	if (!mail_clean_word(addr, strlen(addr))) {
+		/* Nobody can be answered at it, and it must not reach a
+		 * header we write. */
+		msg_defect(m, "address with control characters or bytes that are not UTF-8; dropped");
+		return;
+	}
 	a->v = xreallocarray(a->v, a->n + 1, sizeof(*a->v));
 	x = &a->v[a->n++];
 	x->addr = xstrdup(addr);
@@ -654,6 +672,11 @@ parse_return_path(struct msg *m)
 		m->return_path = xstrndup(lt + 1, (size_t)(gt - lt - 1));
 	else
 		m->return_path = xstrdup(rp);
+	if (!mail_clean_word(m->return_path, strlen(m->return_path))) {
+		msg_defect(m, "Return-Path with control characters or bytes that are not UTF-8; ignored");
+		free(m->return_path);
+		m->return_path = NULL;
+	}
 }
 
 /* --- date ---------------------------------------------------------------- */

@@ -70,6 +70,8 @@ struct smtpc {
 
 	/* This send. */
 	bool mail_sent;			/* MAIL FROM went out */
+	bool data_started;		/* the server said 354 */
+	unsigned nreplies;		/* complete replies read */
 	bool no_auth;			/* the read callback refused */
 	int fail_code;			/* first error reply (>= 400), or 0 */
 	enum stage fail_stage;
@@ -186,6 +188,7 @@ on_reply(struct smtpc *s, int code, const char *text)
 {
 	size_t i;
 
+	s->nreplies++;
 	switch (s->stage) {
 	case ST_AUTH:
 		if (code == 334)
@@ -206,6 +209,7 @@ on_reply(struct smtpc *s, int code, const char *text)
 	case ST_DATA:
 		if (code == 354) {
 			s->stage = ST_BODY;
+			s->data_started = true;
 			return;
 		}
 		break;
@@ -517,7 +521,8 @@ reset_send(struct smtpc *s, size_t n)
 	s->rcpt_sent = 0;
 	s->fail_code = 0;
 	s->fail_text = s->final_text = NULL;
-	s->mail_sent = s->no_auth = false;
+	s->mail_sent = s->no_auth = s->data_started = false;
+	s->nreplies = 0;
 	s->session_error = false;
 	s->errbuf[0] = s->last_info[0] = '\0';
 	/* A reused connection starts with MAIL; a new one with the greeting. */
@@ -697,6 +702,23 @@ perform(struct smtpc *s, const char *env_from, const char *const *rcpts,
 	return rc;
 }
 
+/* Whether the transfer that just failed ran on a connection kept from an
+ * earlier message, and failed before the server answered anything (or
+ * with a 421: it closed an idle connection) and before DATA: then the
+ * server timed it out or went away meanwhile, nothing can have been
+ * delivered, and one more try on a new connection is safe. */
+static bool
+reused_and_lost(struct smtpc *s)
+{
+	long fresh = -1;
+
+	if (curl_easy_getinfo(s->curl, CURLINFO_NUM_CONNECTS, &fresh) !=
+	    CURLE_OK || fresh != 0)
+		return false;
+	return !s->data_started && !s->no_auth &&
+	    (s->nreplies == 0 || s->fail_code == 421);
+}
+
 enum smtpc_result
 smtpc_send(struct smtpc *s, const char *env_from, const char *const *rcpts,
     size_t n, const char *raw, size_t len, enum smtpc_result *rcpt_r,
@@ -712,7 +734,8 @@ smtpc_send(struct smtpc *s, const char *env_from, const char *const *rcpts,
 	s->rcpt_names = rcpts;
 	if (n == 0) {
 		*reply_r = xstrdup("no recipients");
-		return SMTPC_PERMFAIL;
+		res = SMTPC_PERMFAIL;
+		goto done;
 	}
 	if (!address_ok(env_from, true)) {
 		*reply_r = xstrdup("bad envelope sender address");
@@ -727,6 +750,15 @@ smtpc_send(struct smtpc *s, const char *env_from, const char *const *rcpts,
 		}
 	body = to_crlf(raw, len, &blen);
 	rc = perform(s, env_from, rcpts, n, body, blen);
+	if (rc != CURLE_OK && reused_and_lost(s)) {
+		log_info("smtp %s: the connection kept from the last message "
+		    "is gone (%s); connecting again", s->where,
+		    s->fail_text != NULL ? s->fail_text : curl_text(s, rc));
+		reset_send(s, n);
+		curl_easy_setopt(s->curl, CURLOPT_FRESH_CONNECT, 1L);
+		rc = perform(s, env_from, rcpts, n, body, blen);
+		curl_easy_setopt(s->curl, CURLOPT_FRESH_CONNECT, 0L);
+	}
 	free(body);
 	if (rc == CURLE_OK) {
 		*reply_r = sent_reply(s);

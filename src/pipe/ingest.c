@@ -9,6 +9,7 @@
 
 #include <gnutls/crypto.h>
 
+#include "postdesk/answer.h"
 #include "postdesk/buf.h"
 #include "postdesk/config.h"
 #include "postdesk/ingest.h"
@@ -73,7 +74,15 @@ ingest_init(struct ingest *ig, struct store *st, const struct pd_config *cfg,
 	ig->limits.max_mime_parts = cfg->max_mime_parts;
 	ig->limits.max_header_size = cfg->max_header_size;
 	ig->limits.charset_fallback = (const char *const *)cfg->charset_fallback;
-	return load_key(ig, error_r);
+	if (load_key(ig, error_r) < 0)
+		return -1;
+	return answers_load(cfg, &ig->answers, error_r);
+}
+
+void
+ingest_done(struct ingest *ig)
+{
+	answers_free(&ig->answers);
 }
 
 static const struct pd_queue *
@@ -302,6 +311,9 @@ ingest_store(struct ingest *ig, const struct msg *m, const char *raw, size_t len
 	    store_event_add(st, ticket, "message", m->from.addr, res->kind, now) < 0)
 		return -1;
 	res->ticket = ticket;
+	/* The mail this calls for, in the same transaction. */
+	if (answer_message(ig, m, res->kind, ticket, res->created, now) < 0)
+		return -1;
 	if (tr.refused != 0)
 		log_warn("thread: mailbox=%s uid=%u msgid=<%s> from=%s used the tag of "
 		    "ticket %" PRId64 " without being a participant; opened ticket=%" PRId64,

@@ -65,6 +65,9 @@ enum stmt_id {
 	STMT_OUTBOX_NEXT,
 	STMT_OUTBOX_LIST,
 	STMT_OUTBOX_REQUEUE,
+	STMT_ACK_COUNT,
+	STMT_ACK_ADD,
+	STMT_FIRST_RESPONSE,
 	STMT_COUNT
 };
 
@@ -130,6 +133,11 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_OUTBOX_REQUEUE] =
 	    "UPDATE outbox SET state = 'pending', next_try_at = ?2, "
 	    "created_at = ?2, last_error = NULL WHERE id = ?1 AND state <> 'sent'",
+	[STMT_ACK_COUNT] = "SELECT count(*) FROM ack_log WHERE addr = ?1 AND at > ?2",
+	[STMT_ACK_ADD] = "INSERT INTO ack_log (addr, at) VALUES (?1, ?2)",
+	[STMT_FIRST_RESPONSE] =
+	    "UPDATE tickets SET first_response_at = coalesce(first_response_at, ?2) "
+	    "WHERE id = ?1",
 	[STMT_REF_ADD] =
 	    "INSERT INTO message_refs (ref, message) VALUES (?1, ?2) "
 	    "ON CONFLICT DO NOTHING",
@@ -1300,4 +1308,45 @@ store_outbox_requeue(struct store *st, int64_t id, int64_t now)
 	if (stmt_run(st, &b, what) < 0)
 		return -1;
 	return sqlite3_changes(st->db) > 0 ? 1 : 0;
+}
+
+/* --- acknowledgements and responses ------------------------------------------- */
+
+int
+store_ack_count(struct store *st, const char *addr, int64_t since, int64_t *n_r)
+{
+	const char *what = "count acknowledgements";
+	struct binder b = { stmt_get(st, STMT_ACK_COUNT, what), SQLITE_OK };
+
+	if (b.s == NULL)
+		return -1;
+	bind_text(&b, 1, addr);
+	bind_int(&b, 2, since);
+	return stmt_int64(st, &b, what, n_r) < 0 ? -1 : 0;
+}
+
+int
+store_ack_add(struct store *st, const char *addr, int64_t at)
+{
+	const char *what = "record acknowledgement";
+	struct binder b = { stmt_get(st, STMT_ACK_ADD, what), SQLITE_OK };
+
+	if (b.s == NULL)
+		return -1;
+	bind_text(&b, 1, addr);
+	bind_int(&b, 2, at);
+	return stmt_run(st, &b, what);
+}
+
+int
+store_ticket_first_response(struct store *st, int64_t ticket, int64_t at)
+{
+	const char *what = "set first response";
+	struct binder b = { stmt_get(st, STMT_FIRST_RESPONSE, what), SQLITE_OK };
+
+	if (b.s == NULL)
+		return -1;
+	bind_int(&b, 1, ticket);
+	bind_int(&b, 2, at);
+	return stmt_run(st, &b, what);
 }

@@ -138,6 +138,7 @@ teardown(void **state)
 {
 	struct fx *f = *state;
 
+	ingest_done(&f->ig);
 	store_close(&f->st);
 	free(f);
 	return 0;
