@@ -117,9 +117,45 @@ imap = {
 	processed = "Processed";
 	mark = "${PD_MARK:-move}";
 };
-queues = ( { name = "general"; } );
+queues = ( { name = "general"; sla = { first_response = "4h"; }; } );
 agents = ( { name = "Agent One"; email = "agent1@example.test"; } );
 CONF
+	# PD_SMTP=1: send mail through the stack's submission port (STARTTLS,
+	# AUTH as support@example.test), with the shipped templates.
+	if [ -n "${PD_SMTP:-}" ]; then
+		cat >>"$1" <<CONF
+smtp = {
+	url = "smtp://127.0.0.1:${PD_SMTP_PORT:-$MAILSTACK_SUBMISSION_PORT}";
+	tls = "starttls";
+	ca_file = "$MAILSTACK_CA";
+	user = "support@example.test";
+	password_file = "imap.pass";
+	from = "Example Support <support@example.test>";
+};
+templates = { dir = "$SRCDIR/conf/templates"; default_language = "en"; };
+CONF
+	fi
+}
+
+# full_user USER: USER, with @example.test added when it has no domain.
+full_user() {
+	case $1 in *@*) echo "$1" ;; *) echo "$1@example.test" ;; esac
+}
+
+# mail_of USER: every message in USER's INBOX, as text.
+mail_of() {
+	doveadm -c "$MAILSTACK_DOVECOT_CONF" fetch -u "$(full_user "$1")" text mailbox INBOX ALL 2>/dev/null
+}
+
+# decoded_mail_of USER: the same, each message run through postdesk
+# inspect (decoded subject, text), as JSON lines.
+decoded_mail_of() {
+	u=$(full_user "$1")
+	doveadm -c "$MAILSTACK_DOVECOT_CONF" search -u "$u" mailbox INBOX ALL 2>/dev/null |
+	while read -r guid uid; do
+		doveadm -c "$MAILSTACK_DOVECOT_CONF" fetch -u "$u" text mailbox-guid "$guid" uid "$uid" 2>/dev/null |
+			sed '1{/^text:$/d;s/^text://;}' | "$POSTDESK" inspect --json -
+	done
 }
 
 # db SQL: run SQL on the test's postdesk database.

@@ -45,6 +45,9 @@ bool store_error_temporary(struct store *st);
  * message of a batch without a sync and makes the batch durable once,
  * before it marks anything on the IMAP server. */
 void store_set_durable(struct store *st, bool durable);
+/* A durable commit now (syncing every earlier commit with it); leaves the
+ * store not durable, as the fetch loop runs it. */
+int store_sync(struct store *st);
 
 /* Transactions: BEGIN IMMEDIATE so that a writer waits for the lock up to
  * the busy timeout instead of failing midway. */
@@ -242,6 +245,7 @@ struct store_outbox_row {
 	const char *last_error;	/* list only */
 	const void *raw;	/* due only */
 	size_t raw_len;
+	int64_t message;	/* due only; 0 when the row holds its own raw */
 };
 /* Pending rows due at now, oldest first, at most limit; cb returns
  * non-zero to stop. Do not write to the store from cb (a read is open). */

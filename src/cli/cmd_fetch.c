@@ -10,6 +10,9 @@
 #include "postdesk/config.h"
 #include "postdesk/fetch.h"
 #include "postdesk/log.h"
+#include "postdesk/outbox.h"
+#include "postdesk/store.h"
+#include <time.h>
 
 int
 cmd_fetch(struct cli *cli, int argc, char **argv)
@@ -49,6 +52,20 @@ cmd_fetch(struct cli *cli, int argc, char **argv)
 		}
 		log_info("fetch: mailbox=%s fetched=%zu stored=%zu duplicates=%zu quarantined=%zu",
 		    box->name, stats.seen, stats.stored, stats.duplicates, stats.quarantined);
+	}
+	/* Then what the new mail called for (and anything still due). */
+	{
+		struct outbox_stats os = { 0, 0, 0 };
+		char *err = NULL;
+
+		store_outbox_recover(w.st);
+		if (outbox_run(w.st, w.cfg, (int64_t)time(NULL), &os, &err) < 0) {
+			log_error("outbox: %s", err);
+			free(err);
+			rc = EX_TEMPFAIL;
+		} else if (os.sent + os.deferred + os.failed > 0)
+			log_info("outbox: sent=%zu deferred=%zu failed=%zu", os.sent, os.deferred,
+			    os.failed);
 	}
 	cli_writer_close(&w);
 	return rc;

@@ -27,7 +27,7 @@ static const struct cli_command commands[] = {
 	{ "export", "[--json]", "every ticket with its messages, one JSON object a line", cmd_export },
 	{ "stats", "[--json|--prometheus] [--since DATE] [--until DATE] [--queue Q]", "service figures", cmd_not_implemented },
 	{ "report", "--html FILE [--since DATE]", "a self-contained HTML report", cmd_not_implemented },
-	{ "outbox", "list | retry ID", "show or re-queue outgoing mail", cmd_not_implemented },
+	{ "outbox", "list [--all] | retry ID", "show or re-queue outgoing mail", cmd_outbox },
 	{ "quarantine", "list [--all] | retry ID", "show or replay messages that could not be stored", cmd_quarantine },
 	{ "check-config", "", "validate the configuration; print OK or every error", cmd_check_config },
 };

@@ -22,6 +22,8 @@
 #include "postdesk/imapc.h"
 #include "postdesk/ingest.h"
 #include "postdesk/log.h"
+#include "postdesk/outbox.h"
+#include "postdesk/store.h"
 #include "postdesk/xalloc.h"
 
 #define IDLE_MAX (29 * 60)	/* RFC 2177: re-issue IDLE within 29 minutes */
@@ -145,10 +147,36 @@ idle_box(struct box *boxes, size_t n)
 	return NULL;
 }
 
-static void
-wait_for_work(struct box *boxes, size_t n)
+/* Send what is due; returns seconds until the next row is due (IDLE_MAX
+ * when nothing waits). */
+static int
+outbox_round(struct ingest *ig, const struct pd_config *cfg)
 {
-	time_t now = now_mono(), earliest = now + IDLE_MAX;
+	struct outbox_stats os = { 0, 0, 0 };
+	int64_t now = (int64_t)time(NULL), next;
+	char *err = NULL;
+	int found;
+
+	if (!cfg->has_smtp)
+		return IDLE_MAX;
+	if (outbox_run(ig->st, cfg, now, &os, &err) < 0) {
+		log_error("outbox: %s", err);
+		free(err);
+		return 30;	/* the store is in trouble: try again soon */
+	}
+	if (os.sent + os.deferred + os.failed > 0)
+		log_info("outbox: sent=%zu deferred=%zu failed=%zu", os.sent, os.deferred, os.failed);
+	found = store_outbox_next(ig->st, &next);
+	if (found <= 0)
+		return IDLE_MAX;
+	now = (int64_t)time(NULL);
+	return next <= now ? 1 : next - now < IDLE_MAX ? (int)(next - now) : IDLE_MAX;
+}
+
+static void
+wait_for_work(struct box *boxes, size_t n, int outbox_in)
+{
+	time_t now = now_mono(), earliest = now + (outbox_in < IDLE_MAX ? outbox_in : IDLE_MAX);
 	struct box *ib = idle_box(boxes, n);
 	int timeout;
 
@@ -208,21 +236,26 @@ daemon_run(struct ingest *ig, const struct pd_config *cfg)
 		fetch_box_init(&boxes[i].fb, &cfg->imap[i]);
 	log_info("daemon: started, %zu mailbox%s", n, n == 1 ? "" : "es");
 
+	if (cfg->has_smtp && store_outbox_recover(ig->st) > 0)
+		log_warn("outbox: mail left \"sending\" by a crash is queued again "
+		    "(it may reach its recipients twice)");
 	while (!stop_requested) {
 		time_t now = now_mono();
 		bool all = fetch_requested;
+		int outbox_in;
 
 		fetch_requested = 0;
 		drain_wake_pipe();
 		for (size_t i = 0; i < n && !stop_requested; i++)
 			if (all || boxes[i].next_try <= now)
 				box_round(ig, &boxes[i], now);
+		outbox_in = outbox_round(ig, cfg);
 		if (!ready) {
 			/* Every mailbox has been tried once: connected or retrying. */
 			notify("READY=1");
 			ready = true;
 		}
-		wait_for_work(boxes, n);
+		wait_for_work(boxes, n, outbox_in);
 	}
 	notify("STOPPING=1");
 	log_info("daemon: stopping");

@@ -195,12 +195,23 @@ attachment_add(struct walk *w, char *filename, const char *ctype, size_t size, b
 static int
 part_decode(struct walk *w, struct mailmime_data *d, char **out_r, size_t *len_r)
 {
-	size_t idx = 0;
+	size_t idx = 0, len;
+	const char *data;
 
 	if (d == NULL || d->dt_type != MAILMIME_DATA_TEXT)
 		return -1;
-	if (mailmime_part_parse(d->dt_data.dt_text.dt_data, d->dt_data.dt_text.dt_length,
-	    &idx, d->dt_encoding, out_r, len_r) != MAILIMF_NO_ERROR) {
+	data = d->dt_data.dt_text.dt_data;
+	len = d->dt_data.dt_text.dt_length;
+	/* libetpan's quoted-printable decoder reads up to two bytes past the
+	 * end of data that ends in '=' and one more byte (not a line break):
+	 * past the message itself for the last part. Leave that broken
+	 * escape out. */
+	if (d->dt_encoding == MAILMIME_MECHANISM_QUOTED_PRINTABLE && len >= 2 &&
+	    data[len - 2] == '=' && data[len - 1] != '\r' && data[len - 1] != '\n') {
+		msg_defect(w->m, "quoted-printable part ends in a broken escape");
+		len -= 2;
+	}
+	if (mailmime_part_parse(data, len, &idx, d->dt_encoding, out_r, len_r) != MAILIMF_NO_ERROR) {
 		msg_defect(w->m, "undecodable content transfer encoding");
 		return -1;
 	}

@@ -96,42 +96,40 @@ read_login_secret(const struct pd_imap *box, struct imapc_login *login, char **e
 	return secret;
 }
 
-/* Record the highest UID handled, in a durable commit: with
- * synchronous=FULL it syncs the write-ahead log, and with it the commits of
- * every message of the batch before it (they were made without a sync). */
+/* Record the highest UID handled (a plain commit: if it is lost, the
+ * next round fetches those messages again and recognises them). */
 static int
 state_save(struct fetch_run *r, uint32_t last)
 {
 	struct store *st = r->ig->st;
-	int rc = -1;
 
-	store_set_durable(st, true);
-	if (store_begin(st) == 0) {
-		if (store_imap_state_set(st, r->box->name, r->box->mailbox,
-		    r->uidvalidity, last) < 0)
-			store_rollback(st);
-		else
-			rc = store_commit(st);
+	if (store_begin(st) < 0)
+		return -1;
+	if (store_imap_state_set(st, r->box->name, r->box->mailbox, r->uidvalidity,
+	    last) < 0) {
+		store_rollback(st);
+		return -1;
 	}
-	store_set_durable(st, false);
-	return rc;
+	return store_commit(st);
 }
 
-/* The batch's messages are stored: make that durable, then (and only then)
- * move them out of the mailbox. A crash in between leaves them in the
- * mailbox; the next round recognises them by their IMAP identity. */
+/* The batch's messages are stored: make that durable (one sync of the
+ * write-ahead log covers every commit of the batch), then, and only then,
+ * move them out of the mailbox, and last advance the highest handled UID.
+ * A crash before the move leaves the messages in the mailbox above that
+ * UID: the next round fetches them and recognises them as stored. */
 static int
 batch_finish(struct fetch_run *r)
 {
 	uint32_t last = r->last_done;
 	char *err = NULL;
 
-	for (size_t i = 0; i < r->ndone; i++)
-		if (r->done[i].uid > last)
-			last = r->done[i].uid;
-	if (r->ndone > 0 && state_save(r, last) < 0) {
+	if (r->ndone == 0)
+		return 0;
+	if (store_sync(r->ig->st) < 0) {
 		free(r->error);
-		r->error = xasprintf("save state: %s", store_error(r->ig->st));
+		r->error = xasprintf("sync: %s", store_error(r->ig->st));
+		r->ndone = 0;
 		return -1;
 	}
 	for (size_t i = 0; i < r->ndone; i++) {
@@ -149,8 +147,15 @@ batch_finish(struct fetch_run *r)
 			r->ndone = 0;
 			return -1;
 		}
+		if (p->uid > last)
+			last = p->uid;
 	}
 	r->ndone = 0;
+	if (state_save(r, last) < 0) {
+		free(r->error);
+		r->error = xasprintf("save state: %s", store_error(r->ig->st));
+		return -1;
+	}
 	r->last_done = last;
 	return 0;
 }

@@ -30,7 +30,7 @@ outbox_backoff(int attempts)
 /* A due row, copied out of the query so that the store can be written
  * while it is sent. */
 struct item {
-	int64_t id, ticket, created_at;
+	int64_t id, ticket, created_at, message;
 	int attempts;
 	char *kind, *env_from, *rcpt, *raw;
 	size_t raw_len;
@@ -51,6 +51,7 @@ collect(const struct store_outbox_row *o, void *arg)
 	it->ticket = o->ticket;
 	it->created_at = o->created_at;
 	it->attempts = o->attempts;
+	it->message = o->message;
 	it->kind = xstrdup(o->kind);
 	it->env_from = xstrdup(o->env_from);
 	it->rcpt = xstrdup(o->rcpt);
@@ -102,11 +103,46 @@ split_rcpt(char *s, const char **v, size_t max)
 	return n;
 }
 
+/* The message went to some recipients; those the server asked to try
+ * again later get a row of their own (the same stored message). */
+static int
+requeue_tempfailed(struct store *st, const struct item *it, const char *const *rcpts,
+    const enum smtpc_result *res, size_t n, int64_t now)
+{
+	struct pd_buf again;
+	int rc = 0;
+
+	pd_buf_init(&again, 64 * 1024);
+	for (size_t i = 0; i < n; i++) {
+		if (res[i] != SMTPC_TEMPFAIL)
+			continue;
+		if (again.len > 0)
+			pd_buf_addc(&again, ' ');
+		pd_buf_adds(&again, rcpts[i]);
+	}
+	if (again.len > 0 && it->message != 0) {
+		struct store_outbox o = { .ticket = it->ticket, .message = it->message,
+			.kind = it->kind, .env_from = it->env_from, .rcpt = pd_buf_str(&again),
+			.at = now + outbox_backoff(1) };
+
+		if (store_begin(st) < 0)
+			rc = -1;
+		else if (store_outbox_add(st, &o, NULL) < 0) {
+			store_rollback(st);
+			rc = -1;
+		} else
+			rc = store_commit(st);
+	}
+	pd_buf_free(&again);
+	return rc;
+}
+
 static int
 send_one(struct store *st, const struct pd_config *cfg, struct smtpc *s,
     struct item *it, int64_t now, struct outbox_stats *stats)
 {
 	const char *rcpts[64];
+	enum smtpc_result per[64];
 	char *reply = NULL, *rcpt = xstrdup(it->rcpt);
 	size_t n = split_rcpt(rcpt, rcpts, 64);
 	enum smtpc_result r;
@@ -116,9 +152,11 @@ send_one(struct store *st, const struct pd_config *cfg, struct smtpc *s,
 		free(rcpt);
 		return -1;
 	}
-	r = smtpc_send(s, it->env_from, rcpts, n, it->raw, it->raw_len, &reply);
+	r = smtpc_send(s, it->env_from, rcpts, n, it->raw, it->raw_len, per, &reply);
 	if (r == SMTPC_SENT) {
-		rc = set_state(st, it, "sent", 1, now, NULL, NULL);
+		rc = set_state(st, it, "sent", 1, now, reply, NULL);
+		if (rc == 0)
+			rc = requeue_tempfailed(st, it, rcpts, per, n, now);
 		stats->sent++;
 		log_info("outbox: id=%" PRId64 " ticket=%" PRId64 " kind=%s to=%s sent",
 		    it->id, it->ticket, it->kind, it->rcpt);
@@ -189,8 +227,15 @@ outbox_run(struct store *st, const struct pd_config *cfg, int64_t now,
 		rc = defer_all(st, &b, 0, now, err, stats);
 		goto out;
 	}
-	for (size_t i = 0; i < b.n && rc == 0; i++)
+	for (size_t i = 0; i < b.n && rc == 0; i++) {
 		rc = send_one(st, cfg, s, &b.v[i], now, stats);
+		/* The session itself failed (connection, TLS, AUTH): the rest
+		 * of the batch waits for the next round. */
+		if (rc == 0 && smtpc_error_is_session(s)) {
+			rc = defer_all(st, &b, i + 1, now, "SMTP session failed; see the log", stats);
+			break;
+		}
+	}
 	if (rc < 0)
 		*error_r = xstrdup(store_error(st));
 out:

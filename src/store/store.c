@@ -115,7 +115,8 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	/* the raw bytes are the outbox row's own or its message's */
 	[STMT_OUTBOX_DUE] =
 	    "SELECT o.id, coalesce(o.ticket_id, 0), o.kind, o.env_from, o.rcpt, "
-	    "o.attempts, o.created_at, coalesce(o.raw, m.raw) FROM outbox o "
+	    "o.attempts, o.created_at, coalesce(o.raw, m.raw), coalesce(o.message, 0) "
+	    "FROM outbox o "
 	    "LEFT JOIN messages m ON m.id = o.message "
 	    "WHERE o.state = 'pending' AND o.next_try_at <= ?1 ORDER BY o.id LIMIT ?2",
 	[STMT_OUTBOX_SET] =
@@ -1196,6 +1197,7 @@ store_outbox_due(struct store *st, int64_t now, int limit,
 			.created_at = sqlite3_column_int64(s, 6),
 			.raw = sqlite3_column_blob(s, 7),
 			.raw_len = (size_t)sqlite3_column_bytes(s, 7),
+			.message = sqlite3_column_int64(s, 8),
 		};
 
 		stop = cb(&o, arg);
@@ -1349,4 +1351,22 @@ store_ticket_first_response(struct store *st, int64_t ticket, int64_t at)
 	bind_int(&b, 1, ticket);
 	bind_int(&b, 2, at);
 	return stmt_run(st, &b, what);
+}
+
+int
+store_sync(struct store *st)
+{
+	char now[32];
+	int rc = -1;
+
+	snprintf(now, sizeof(now), "%lld", (long long)time(NULL));
+	store_set_durable(st, true);
+	if (store_begin(st) == 0) {
+		if (store_meta_set(st, "last_sync", now) < 0)
+			store_rollback(st);
+		else
+			rc = store_commit(st);
+	}
+	store_set_durable(st, false);
+	return rc;
 }
