@@ -26,6 +26,7 @@ pde() {
 conf=$TEST_TMP/conf
 mkdir "$conf"
 cp "$SRCDIR/conf/postdesk.conf.example" "$conf/postdesk.conf"
+cp -r "$SRCDIR/conf/templates" "$conf/templates"
 printf 'imap-password\n' >"$conf/imap.pass"
 printf 'c2VjcmV0LWtleS1mb3ItdGVzdHM=\n' >"$conf/secret"
 chmod 600 "$conf/imap.pass" "$conf/secret"
@@ -132,5 +133,13 @@ is "$rc" 64 "unknown option: exit 64"
 pd report
 is "$rc" 69 "a command not implemented yet: exit 69 (EX_UNAVAILABLE)"
 like "$err" "not implemented yet" "a command not implemented yet: says so"
+
+# A template that uses an unknown variable is a configuration error,
+# reported with its file and line, never a half-rendered mail later.
+printf 'Subject: {{ticket.tag}}\n\nHello {{customer.nmae}}\n' >"$conf/templates/cs/ack.txt"
+pd -c "$conf/postdesk.conf" check-config
+is "$rc" 78 "a broken template: exit 78"
+like "$err" "templates/cs/ack.txt:3: .*customer.nmae" "the error names the template file, line and variable"
+cp "$SRCDIR/conf/templates/cs/ack.txt" "$conf/templates/cs/ack.txt"
 
 done_testing
