@@ -81,7 +81,6 @@ struct smtpc {
 	int *rcpt_code;			/* owned, nrcpt entries; 0: no reply */
 	char **rcpt_text;		/* owned, nrcpt entries */
 	const char *const *rcpt_names;	/* borrowed: the caller's rcpts */
-	char last_info[256];		/* libcurl's last informational line */
 	const char *body;		/* borrowed: the message, CRLF */
 	size_t body_len, body_off;
 };
@@ -266,8 +265,6 @@ debug_cb(CURL *curl, curl_infotype type, char *p, size_t n, void *arg)
 	(void)curl;
 	switch (type) {
 	case CURLINFO_TEXT:
-		snprintf(s->last_info, sizeof(s->last_info), "%.*s", (int)n, p);
-		s->last_info[strcspn(s->last_info, "\r\n")] = '\0';
 		if (tracing)
 			trace_line(s, "*", p, n);
 		break;
@@ -524,7 +521,7 @@ reset_send(struct smtpc *s, size_t n)
 	s->mail_sent = s->no_auth = s->data_started = false;
 	s->nreplies = 0;
 	s->session_error = false;
-	s->errbuf[0] = s->last_info[0] = '\0';
+	s->errbuf[0] = '\0';
 	/* A reused connection starts with MAIL; a new one with the greeting. */
 	s->stage = ST_GREETING;
 	pd_buf_reset(&s->reply);
