@@ -451,9 +451,12 @@ walk_part(struct walk *w, struct mailmime *mime, int depth, bool in_body)
 		walk_multipart(w, mime, depth, in_body);
 		break;
 	case MAILMIME_MESSAGE:
-		if (depth == 0) {
+		/* depth 0 is the message itself; depth 1 is a message whose
+		 * whole body is another message (message/rfc822 at the top, as
+		 * some forwarders send): its content is what the sender sent. */
+		if (depth <= 1) {
 			if (mime->mm_data.mm_message.mm_msg_mime != NULL)
-				walk_part(w, mime->mm_data.mm_message.mm_msg_mime, depth + 1, true);
+				walk_part(w, mime->mm_data.mm_message.mm_msg_mime, depth + 1, in_body);
 		} else
 			walk_message(w, mime);
 		break;

@@ -696,6 +696,15 @@ parse_date(struct msg *m)
 		msg_defect(m, "unparsable Date header");
 		return;
 	}
+	/* libetpan takes any run of digits: bound every field before the
+	 * arithmetic below can overflow (a zone of +0008888888888 did). */
+	if (dt->dt_year < 0 || dt->dt_year > 9999 || dt->dt_zone < -9959 || dt->dt_zone > 9959 ||
+	    dt->dt_hour < 0 || dt->dt_hour > 99 || dt->dt_min < 0 || dt->dt_min > 99 ||
+	    dt->dt_sec < 0 || dt->dt_sec > 99) {
+		mailimf_date_time_free(dt);
+		msg_defect(m, "unparsable Date header");
+		return;
+	}
 	memset(&tm, 0, sizeof(tm));
 	tm.tm_year = dt->dt_year < 100 ? dt->dt_year + (dt->dt_year < 50 ? 100 : 0)
 	    : dt->dt_year - 1900;

@@ -119,7 +119,7 @@ set -e
 
 execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -n 1)
 rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -n 1)
-echo "run-fuzz: executions: ${execs:-?} (${rate:-?}/s), corpus now $(ls "$corpus" | wc -l) inputs"
+echo "run-fuzz: executions: ${execs:-?} (${rate:-?}/s), corpus now $(find "$corpus" -type f | wc -l) inputs"
 
 if [ "$rc" -ne 0 ]; then
 	# The report: the sanitizer's or our invariant's message and the stack.
