@@ -17,6 +17,6 @@ apt-get install -y --no-install-recommends \
 	build-essential autoconf automake libtool pkg-config ca-certificates \
 	libetpan-dev libcurl4-gnutls-dev libsqlite3-dev sqlite3 libconfig-dev \
 	libpcre2-dev libgnutls28-dev libsystemd-dev libcmocka-dev \
-	valgrind clang python3 \
+	valgrind clang libclang-rt-dev python3 \
 	dovecot-imapd dovecot-lmtpd postfix swaks openssl curl iproute2 \
 	faketime mandoc isync time
