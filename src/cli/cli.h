@@ -91,6 +91,7 @@ int cmd_fetch(struct cli *cli, int argc, char **argv);
 int cmd_deliver(struct cli *cli, int argc, char **argv);
 int cmd_quarantine(struct cli *cli, int argc, char **argv);
 int cmd_outbox(struct cli *cli, int argc, char **argv);
+int cmd_route(struct cli *cli, int argc, char **argv);
 int cmd_not_implemented(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -22,7 +22,7 @@ static const struct cli_command commands[] = {
 	{ "fetch", "--once", "fetch every mailbox once, process, send the outbox, exit", cmd_fetch },
 	{ "deliver", "[--mailbox NAME]", "store one message read from standard input", cmd_deliver },
 	{ "inspect", "[--json] FILE.eml|-", "parse one message and print what postdesk sees", cmd_inspect },
-	{ "route", "--explain FILE.eml", "show which rules match and what they would do", cmd_not_implemented },
+	{ "route", "--explain [--reply] FILE.eml|-", "show which rules match and what they would do", cmd_route },
 	{ "ticket", "list [--json] [--status S] [--queue Q] | show [--json] [--full] ID", "list or show tickets", cmd_ticket },
 	{ "export", "[--json]", "every ticket with its messages, one JSON object a line", cmd_export },
 	{ "stats", "[--json|--prometheus] [--since DATE] [--until DATE] [--queue Q]", "service figures", cmd_not_implemented },

@@ -45,9 +45,10 @@
  * with #answer are errors; so is #note with no text below the commands.
  * A rest that begins with a signature separator ("-- " or "--") is empty.
  *
- * Bounds: at most CMD_MAX commands are kept (one error beyond) and
- * ERR_MAX errors (then one "N more" error); every line is looked at once,
- * with bounded work per byte, so the whole is linear. */
+ * Bounds: CMD_MAX command lines are parsed; more are one error (and are
+ * only scanned for where the commands end). ERR_MAX errors are listed,
+ * then one "N more" error. Every line is looked at once, with bounded
+ * work per byte, so the whole is linear. */
 #include "config.h"
 
 #include <limits.h>
@@ -64,11 +65,13 @@
 #include "postdesk/utf8.h"
 #include "postdesk/xalloc.h"
 
-#define CMD_MAX		64	/* commands kept from one mail */
+#define CMD_MAX		64	/* command lines parsed in one mail */
 #define ERR_MAX		20	/* errors listed; the rest are counted */
 #define SHOW_MAX	40	/* characters of an argument quoted in an error */
 #define SHOW_BUF	(SHOW_MAX * 4 + 8)
 #define NAME_MAX_CH	200	/* display name of #cc, #requester */
+#define ADDR_ARG_MAX	(254 + 4 * NAME_MAX_CH + 16)	/* bytes: Name <addr> */
+#define WORD_SCAN	(SHOW_MAX * 4 + 1)	/* bytes of an unknown word read */
 #define REMIND_MAX	(366 * 86400LL)
 #define REMIND_TOK_MAX	32	/* longest "1d12h" a reminder may have */
 #define TOK_KEEP	4	/* tokens of an argument looked at */
@@ -127,6 +130,7 @@ struct args {
 struct parser {
 	struct cmd_list *out;
 	size_t cap_v, cap_err;
+	size_t lines;		/* command lines parsed */
 	size_t lost;		/* errors beyond ERR_MAX */
 	int lost_line;		/* line of the first of them */
 	bool too_many;		/* the CMD_MAX error was given */
@@ -173,6 +177,25 @@ skip_ws(const unsigned char *p, const unsigned char *e)
 	while ((k = ws_len(p, e)) > 0)
 		p += k;
 	return p;
+}
+
+/* [b, e) without the WS at its end. Read backwards: C2 and E2/E3/EF are
+ * lead bytes, so a WS sequence that ends at e is never part of another. */
+static const unsigned char *
+trim_back(const unsigned char *b, const unsigned char *e)
+{
+	bool more = true;
+
+	while (more) {
+		more = false;
+		for (size_t k = 1; k <= 3 && (size_t)(e - b) >= k; k++)
+			if (ws_len(e - k, e) == k) {
+				e -= k;
+				more = true;
+				break;
+			}
+	}
+	return e;
 }
 
 static bool
@@ -280,14 +303,34 @@ show(char *buf, const char *s, size_t n)
 
 /* --- results ----------------------------------------------------------- */
 
+/* Take text (owned) into the list at its place in line order: most errors
+ * come in order, the end-of-mail checks and the summary come late. */
+static void
+push_error(struct parser *ps, int line, char *text)
+{
+	struct cmd_list *l = ps->out;
+	size_t i = l->nerr;
+
+	if (l->nerr == ps->cap_err) {
+		ps->cap_err = ps->cap_err ? 2 * ps->cap_err : 4;
+		l->err = xreallocarray(l->err, ps->cap_err, sizeof(*l->err));
+	}
+	while (i > 0 && l->err[i - 1].line > line)
+		i--;
+	memmove(l->err + i + 1, l->err + i, (l->nerr - i) * sizeof(*l->err));
+	l->err[i].line = line;
+	l->err[i].text = text;
+	l->nerr++;
+}
+
+/* An error, listed while fewer than ERR_MAX are, else only counted. */
 static void PD_PRINTF(3, 4)
 add_error(struct parser *ps, int line, const char *fmt, ...)
 {
-	struct cmd_list *l = ps->out;
 	va_list ap;
 	char *text;
 
-	if (l->nerr >= ERR_MAX) {
+	if (ps->out->nerr >= ERR_MAX) {
 		if (ps->lost++ == 0)
 			ps->lost_line = line;
 		return;
@@ -296,20 +339,7 @@ add_error(struct parser *ps, int line, const char *fmt, ...)
 	if (vasprintf(&text, fmt, ap) < 0)
 		text = NULL;
 	va_end(ap);
-	if (text == NULL)
-		text = xstrdup("?");	/* vasprintf fails only on OOM */
-	if (l->nerr == ps->cap_err) {
-		ps->cap_err = ps->cap_err ? 2 * ps->cap_err : 4;
-		l->err = xreallocarray(l->err, ps->cap_err, sizeof(*l->err));
-	}
-	/* Keep line order: only the end-of-mail checks come late. */
-	size_t i = l->nerr;
-	while (i > 0 && l->err[i - 1].line > line)
-		i--;
-	memmove(l->err + i + 1, l->err + i, (l->nerr - i) * sizeof(*l->err));
-	l->err[i].line = line;
-	l->err[i].text = text;
-	l->nerr++;
+	push_error(ps, line, text ? text : xstrdup("?"));	/* NULL: OOM */
 }
 
 static bool
@@ -390,13 +420,6 @@ add_cmd(struct parser *ps, const struct cmd_def *d, struct cmd *c)
 			goto drop;
 	if (conflicts(ps, d, c))
 		goto drop;
-	if (l->n >= CMD_MAX) {
-		if (!ps->too_many)
-			add_error(ps, c->line, "There are more than %d commands; "
-			    "a mail may have at most %d.", CMD_MAX, CMD_MAX);
-		ps->too_many = true;
-		goto drop;
-	}
 	if (l->n == ps->cap_v) {
 		ps->cap_v = ps->cap_v ? 2 * ps->cap_v : 4;
 		l->v = xreallocarray(l->v, ps->cap_v, sizeof(*l->v));
@@ -410,16 +433,18 @@ drop:
 
 /* --- arguments --------------------------------------------------------- */
 
-/* Split [p, e) at WS into a->t (the first TOK_KEEP) and count the words. */
+/* [p, e) without WS at both ends into a->p, a->n, and its first words
+ * into a->t. Words are read only as far as needed to tell one from
+ * several: ntok stops at TOK_KEEP + 1, which means "more". */
 static void
 split_args(const unsigned char *p, const unsigned char *e, struct args *a)
 {
-	const unsigned char *last = NULL;
-
 	memset(a, 0, sizeof(*a));
 	p = skip_ws(p, e);
+	e = trim_back(p, e);
 	a->p = (const char *)p;
-	while (p < e) {
+	a->n = (size_t)(e - p);
+	while (p < e && a->ntok <= TOK_KEEP) {
 		const unsigned char *s = p;
 
 		while (p < e && ws_len(p, e) == 0)
@@ -427,10 +452,8 @@ split_args(const unsigned char *p, const unsigned char *e, struct args *a)
 		if (a->ntok < TOK_KEEP)
 			a->t[a->ntok] = (struct tok){ (const char *)s, (size_t)(p - s) };
 		a->ntok++;
-		last = p;
 		p = skip_ws(p, e);
 	}
-	a->n = last ? (size_t)(last - (const unsigned char *)a->p) : 0;
 }
 
 static bool
@@ -514,18 +537,9 @@ trim(const char **s, size_t *n)
 	const unsigned char *p = (const unsigned char *)*s, *e = p + *n;
 
 	p = skip_ws(p, e);
-	/* Trailing WS: scan forward, remember where the last non-WS ended. */
-	const unsigned char *end = p, *q = p;
-	while (q < e) {
-		size_t k = ws_len(q, e);
-
-		if (k > 0)
-			q += k;
-		else
-			end = ++q;
-	}
+	e = trim_back(p, e);
 	*s = (const char *)p;
-	*n = (size_t)(end - p);
+	*n = (size_t)(e - p);
 }
 
 static void
@@ -546,6 +560,8 @@ parse_address(const char *s, size_t n, char **addr_r, char **name_r)
 	size_t in_n = n, nm_n = 0, chars;
 
 	*addr_r = *name_r = NULL;
+	if (n > ADDR_ARG_MAX)
+		return false;
 	if (n > 0 && s[n - 1] == '>') {
 		if ((lt = memrchr(s, '<', n)) == NULL)
 			return false;
@@ -836,6 +852,8 @@ one_word(struct parser *ps, const struct cmd_def *d, int line, const struct args
 		    show(buf, a->p, a->n));
 		return NULL;
 	}
+	if (t->n > 4 * d->max)	/* too long in any encoding: spare the scan */
+		goto too_long;
 	if (d->arg == A_TOKEN && !printable(t->p, t->n, &chars)) {
 		add_error(ps, line, "#%s: '%s' has characters that cannot be in a name.",
 		    d->name, show(buf, t->p, t->n));
@@ -852,12 +870,13 @@ one_word(struct parser *ps, const struct cmd_def *d, int line, const struct args
 		    show(buf, t->p, t->n));
 		return NULL;
 	}
-	if (chars > d->max) {
-		add_error(ps, line, "#%s: '%s' is too long (at most %zu characters).",
-		    d->name, show(buf, t->p, t->n), d->max);
-		return NULL;
-	}
+	if (chars > d->max)
+		goto too_long;
 	return xstrndup(t->p, t->n);
+too_long:
+	add_error(ps, line, "#%s: '%s' is too long (at most %zu characters).",
+	    d->name, show(buf, t->p, t->n), d->max);
+	return NULL;
 }
 
 static const char *const priorities[] = { "low", "normal", "high", "urgent" };
@@ -1033,8 +1052,17 @@ command_line(struct parser *ps, int line, const unsigned char *p, const unsigned
 
 	if (e - p < 2 || p[0] != '#' || !is_alpha(p[1]))
 		return false;
+	if (ps->lines++ >= CMD_MAX) {
+		if (!ps->too_many)
+			push_error(ps, line, xasprintf("There are more than %d command "
+			    "lines; a mail may have at most %d.", CMD_MAX, CMD_MAX));
+		ps->too_many = true;
+		return true;
+	}
+	/* A word longer than any command is unknown: read only what an
+	 * error quotes of it. */
 	w = we = p + 1;
-	while (we < e && ws_len(we, e) == 0)
+	while (we < e && we - w < WORD_SCAN && ws_len(we, e) == 0)
 		we++;
 	if ((d = lookup((const char *)w, (size_t)(we - w))) == NULL) {
 		unknown(ps, line, (const char *)w, (size_t)(we - w));
@@ -1065,13 +1093,9 @@ finish(struct parser *ps, const char *text, size_t len, size_t rest, bool any)
 	if ((note = find_kind(l, CMD_NOTE)) != NULL && rest == len)
 		add_error(ps, note->line, "#note: there is no text below the "
 		    "commands to keep as the note.");
-	if (ps->lost > 0) {
-		l->err = xreallocarray(l->err, l->nerr + 1, sizeof(*l->err));
-		l->err[l->nerr].line = ps->lost_line;
-		l->err[l->nerr].text = xasprintf("%zu more lines have errors "
-		    "that are not listed.", ps->lost);
-		l->nerr++;
-	}
+	if (ps->lost > 0)
+		push_error(ps, ps->lost_line, xasprintf("%zu more lines have errors "
+		    "that are not listed.", ps->lost));
 }
 
 int

@@ -744,22 +744,27 @@ hostile_many_lines(void **state)
 	cmd_list_free(&l);
 	free(s);
 
-	/* 100,000 misspelt commands: 20 errors listed, the rest counted. */
+	/* 100,000 misspelt commands: 64 lines are parsed, 20 of their errors
+	 * listed and 44 counted; one error for the lines beyond 64. */
 	s = repeat("#clsoe\n", 100000, &len);
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	cmd_parse(s, len, NOW, TZ, &l);
 	assert_true(seconds_since(&t0) < QUICK);
 	check_invariants(s, len, &l);
 	assert_int_equal(l.n, 0);
-	assert_int_equal(l.nerr, 21);
+	assert_int_equal(l.nerr, 22);
+	assert_string_equal(l.err[19].text, "#clsoe is not a command; did you mean #close?");
 	assert_int_equal(l.err[20].line, 21);
 	assert_string_equal(l.err[20].text,
-	    "99980 more lines have errors that are not listed.");
+	    "44 more lines have errors that are not listed.");
+	assert_int_equal(l.err[21].line, 65);
+	assert_string_equal(l.err[21].text,
+	    "There are more than 64 command lines; a mail may have at most 64.");
 	assert_int_equal(l.rest_len, 0);
 	cmd_list_free(&l);
 	free(s);
 
-	/* 100,000 commands: at most 64 kept, one error for the rest. */
+	/* 100,000 commands: 64 kept, one error for the rest. */
 	s = malloc(100000 * 16);
 	assert_non_null(s);
 	len = 0;
@@ -772,17 +777,33 @@ hostile_many_lines(void **state)
 	assert_int_equal(l.nerr, 1);
 	assert_int_equal(l.err[0].line, 65);
 	assert_string_equal(l.err[0].text,
-	    "There are more than 64 commands; a mail may have at most 64.");
+	    "There are more than 64 command lines; a mail may have at most 64.");
+	assert_string_equal(l.v[63].arg, "t63");
 	cmd_list_free(&l);
 	free(s);
 
-	/* 100,000 reminders: TZ is switched once, not per line. */
+	/* 64 command lines are fine; repeats count once. */
+	s = repeat("#remind 2025-12-01 10:00\n", 64, &len);
+	l = parse(s);
+	assert_int_equal(l.n, 1);
+	assert_int_equal(l.nerr, 0);
+	assert_int_equal(l.v[0].when, 1764579600LL);
+	cmd_list_free(&l);
+	free(s);
+
+	/* 100,000 reminders, followed by text. */
 	s = repeat("#remind 2025-12-01 10:00\n", 100000, &len);
+	s = realloc(s, len + 6);
+	assert_non_null(s);
+	memcpy(s + len, "Text\n", 6);
+	len += 5;
 	clock_gettime(CLOCK_MONOTONIC, &t0);
 	cmd_parse(s, len, NOW, TZ, &l);
 	assert_true(seconds_since(&t0) < QUICK);
 	assert_int_equal(l.n, 1);
-	assert_int_equal(l.nerr, 0);
+	assert_int_equal(l.nerr, 1);
+	assert_int_equal(l.err[0].line, 65);
+	assert_string_equal(l.rest, "Text\n");
 	cmd_list_free(&l);
 	free(s);
 }
