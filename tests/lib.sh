@@ -102,6 +102,11 @@ mailbox_count() {
 # so give only keys not written here).
 postdesk_config() {
 	cfgdir=$(dirname "$1")
+	# (defaults set apart: a '}' inside ${VAR:-...} would end it early)
+	pd_queues='( { name = "general"; sla = { first_response = "4h"; }; } )'
+	pd_agents='( { name = "Agent One"; email = "agent1@example.test"; } )'
+	[ -n "${PD_QUEUES:-}" ] && pd_queues=$PD_QUEUES
+	[ -n "${PD_AGENTS:-}" ] && pd_agents=$PD_AGENTS
 	printf '%s\n' "$MAILSTACK_PASSWORD" >"$cfgdir/imap.pass"
 	chmod 600 "$cfgdir/imap.pass"
 	cat >"$1" <<CONF
@@ -117,8 +122,9 @@ imap = {
 	processed = "Processed";
 	mark = "${PD_MARK:-move}";
 };
-queues = ( { name = "general"; sla = { first_response = "4h"; }; } );
-agents = ( { name = "Agent One"; email = "agent1@example.test"; } );
+queues = $pd_queues;
+agents = $pd_agents;
+${PD_EXTRA:-}
 CONF
 	# PD_SMTP=1: send mail through the stack's submission port (STARTTLS,
 	# AUTH as support@example.test), with the shipped templates.

@@ -19,9 +19,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+struct agent_outcome;
 struct ingest;
 struct msg;
 struct pd_config;
+struct route_result;
 
 struct answers;
 
@@ -31,8 +33,12 @@ int answers_load(const struct pd_config *cfg, struct answers **a_r, char **error
 void answers_free(struct answers **a);
 
 /* Queue what m (stored as kind on ticket; created: a new ticket) calls
- * for. Returns 0, or -1 on a store error. */
+ * for: rr is the routing result (ack = 0: no acknowledgement; notify:
+ * more addresses for the notification), ao what an agent's mail did (the
+ * text to relay, or the errors to tell the agent). Returns 0, or -1 on a
+ * store error. */
 int answer_message(struct ingest *ig, const struct msg *m, const char *kind,
-    int64_t ticket, bool created, int64_t now);
+    int64_t ticket, bool created, int64_t now, const struct route_result *rr,
+    const struct agent_outcome *ao);
 
 #endif

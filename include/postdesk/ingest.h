@@ -29,6 +29,7 @@ enum pd_disp {
 };
 
 struct answers;
+struct route_rules;
 
 struct ingest {
 	struct store *st;		/* borrowed */
@@ -36,6 +37,7 @@ struct ingest {
 	struct ourid_key key;
 	struct msg_limits limits;
 	struct answers *answers;	/* owned; NULL when no mail is sent */
+	struct route_rules *rules;	/* owned; the compiled routing rules */
 };
 
 /* Where a copy came from. account NULL: the MTA pipe. */

@@ -271,6 +271,18 @@ int store_ack_add(struct store *st, const char *addr, int64_t at);
 /* The first agent answer to the customer, kept once. */
 int store_ticket_first_response(struct store *st, int64_t ticket, int64_t at);
 
+/* Change one field of a ticket (and its updated_at). */
+enum store_ticket_field {
+	STORE_TICKET_ASSIGNEE = 0,	/* agent email, NULL: nobody */
+	STORE_TICKET_QUEUE,
+	STORE_TICKET_PRIORITY,		/* low, normal, high, urgent */
+};
+int store_ticket_set(struct store *st, int64_t ticket, enum store_ticket_field f,
+    const char *value, int64_t at);
+
+/* A timer on a ticket (kind: remind, ...) due at due. */
+int store_timer_add(struct store *st, int64_t ticket, const char *kind, int64_t due);
+
 /* Small named values postdesk keeps for itself (e.g. the generated HMAC
  * key when no secret_file is configured). get: 1 and a value the caller
  * frees, 0 when absent, -1. */

@@ -39,6 +39,15 @@ bool thread_addr_is_ours(const struct pd_config *cfg, const char *addr);
 /* The configured agent with this address, or NULL. */
 const struct pd_agent *thread_agent(const struct pd_config *cfg, const char *addr);
 
+/* The agent who wrote m, or NULL. With agent_auth =
+ * "authentication-results" an agent's address is not enough: the topmost
+ * Authentication-Results header of the trusted receiving server must say
+ * dmarc=pass, or dkim=pass for a domain aligned with the agent's address.
+ * *forged_r is true when the From is an agent's but that proof is missing
+ * (the mail is then a customer's, and the caller records it). */
+const struct pd_agent *thread_verified_agent(const struct pd_config *cfg,
+    const struct msg *m, bool *forged_r);
+
 /* Resolve m's ticket. Returns 0 (r filled) or -1 on a store error. */
 int thread_resolve(struct store *st, const struct pd_config *cfg,
     const struct ourid_key *key, const struct msg *m, struct thread_result *r);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "mail_internal.h"
+#include "postdesk/utf8.h"
 #include "postdesk/xalloc.h"
 
 /* Copy value without (comments), respecting "quoted strings"; the caller
@@ -110,12 +111,27 @@ parse_resinfo(struct msg *m, const char *authserv, char *ri, int index)
 	r->domain = domain;
 }
 
+/* A machine-written header: UTF-8 with no controls but blanks (the raw
+ * value may still hold a bare CR). */
+static bool
+value_ok(const char *v)
+{
+	for (const unsigned char *p = (const unsigned char *)v; *p; p++)
+		if ((*p < 0x20 && *p != '\t' && *p != '\r') || *p == 0x7f)
+			return false;
+	return utf8_valid(v, strlen(v));
+}
+
 void
 authres_parse(struct msg *m, const char *value, int index)
 {
-	char *v = strip_comments(value);
-	char *part, *save = NULL, *authserv = NULL;
+	char *v, *part, *save = NULL, *authserv = NULL;
 
+	if (!value_ok(value)) {
+		msg_defect(m, "Authentication-Results with control characters or bytes that are not UTF-8; ignored");
+		return;
+	}
+	v = strip_comments(value);
 	part = strtok_r(v, ";", &save);
 	if (part != NULL) {
 		/* authserv-id, optionally followed by a version number */

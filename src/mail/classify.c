@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "mail_internal.h"
+#include "postdesk/utf8.h"
 #include "postdesk/xalloc.h"
 
 /* machine: the mail was written by a program (a responder, a mail
@@ -39,6 +40,9 @@ token(const char *v, char *buf, size_t size)
 	v += strspn(v, " \t\"");
 	while (*v && n + 1 < size && !strchr(" \t;,\"()", *v))
 		buf[n++] = (char)tolower((unsigned char)*v++);
+	/* A token cut at size must not end inside a UTF-8 sequence. */
+	while (n > 0 && !utf8_valid(buf, n))
+		n--;
 	buf[n] = '\0';
 	return buf;
 }

@@ -10,6 +10,7 @@
 
 #include <gnutls/crypto.h>
 
+#include "postdesk/agent.h"
 #include "postdesk/answer.h"
 #include "postdesk/bizhours.h"
 #include "postdesk/buf.h"
@@ -19,6 +20,7 @@
 #include "postdesk/log.h"
 #include "postdesk/msg.h"
 #include "postdesk/ourid.h"
+#include "postdesk/route.h"
 #include "postdesk/store.h"
 #include "postdesk/store_query.h"
 #include "postdesk/template.h"
@@ -306,7 +308,7 @@ may_ack(struct ingest *ig, const struct msg *m, int64_t now, int *err)
 
 static int
 notify_agents(struct ingest *ig, const struct msg *m, const struct store_ticket_view *t,
-    bool created, const char *refs[], size_t nrefs, int64_t now)
+    bool created, const char *refs[], size_t nrefs, const struct route_result *rr, int64_t now)
 {
 	const struct pd_config *cfg = ig->cfg;
 	struct compose_addr to[MAX_RCPT];
@@ -324,6 +326,11 @@ notify_agents(struct ingest *ig, const struct msg *m, const struct store_ticket_
 			continue;
 		to[n].name = a->name;
 		to[n].addr = a->email;
+		n++;
+	}
+	for (size_t i = 0; rr != NULL && i < rr->nnotify && n < MAX_RCPT; i++) {
+		to[n].name = NULL;
+		to[n].addr = rr->notify[i];
 		n++;
 	}
 	if (n == 0)
@@ -348,7 +355,7 @@ notify_agents(struct ingest *ig, const struct msg *m, const struct store_ticket_
 /* An agent's answer goes to the customers of the ticket. */
 static int
 relay_reply(struct ingest *ig, const struct msg *m, const struct store_ticket_view *t,
-    int64_t now)
+    const char *text, int64_t now)
 {
 	const struct pd_config *cfg = ig->cfg;
 	const struct pd_agent *agent = thread_agent(cfg, m->from.addr);
@@ -360,7 +367,7 @@ relay_reply(struct ingest *ig, const struct msg *m, const struct store_ticket_vi
 	char *from_name;
 	int rc;
 
-	if (m->text_new[0] == '\0')
+	if (text == NULL || text[0] == '\0')
 		return 0;	/* nothing new to say (commands only, or empty) */
 	for (size_t i = 0; i < t->nparticipants && n < MAX_RCPT; i++) {
 		const struct store_participant_view *p = &t->participants[i];
@@ -385,7 +392,7 @@ relay_reply(struct ingest *ig, const struct msg *m, const struct store_ticket_vi
 			if (nrefs < 12 && strcmp(mv->message_id, m->message_id) != 0)
 				refs[nrefs++] = mv->message_id;
 	}
-	vars_fill(&v, cfg, t, m->text_new, now);
+	vars_fill(&v, cfg, t, text, now);
 	v.agent_name = agent ? agent->name : m->from.name;
 	from_name = xasprintf("%s (%s)", v.agent_name ? v.agent_name : m->from.addr,
 	    cfg->smtp.from_name ? cfg->smtp.from_name : "Support");
@@ -400,7 +407,9 @@ relay_reply(struct ingest *ig, const struct msg *m, const struct store_ticket_vi
 		rc = send_mail(ig, t, &v, &o, now);
 	}
 	free(from_name);
-	if (rc == 0 && strcmp(t->status, "pending") != 0)
+	/* The answer leaves the ticket waiting on the customer, unless the
+	 * agent's own command closed or resolved it. */
+	if (rc == 0 && (strcmp(t->status, "new") == 0 || strcmp(t->status, "open") == 0))
 		rc = store_ticket_set_status(ig->st, t->id, "pending", now);
 	if (rc == 0)
 		rc = store_ticket_first_response(ig->st, t->id, now);
@@ -409,9 +418,56 @@ relay_reply(struct ingest *ig, const struct msg *m, const struct store_ticket_vi
 	return rc;
 }
 
+/* The agent's commands could not be applied: tell them what and why
+ * (plain text: it goes to a colleague, not to a customer). */
+static int
+tell_agent(struct ingest *ig, const struct msg *m, const struct store_ticket_view *t,
+    const char *errors, int64_t now)
+{
+	const struct pd_config *cfg = ig->cfg;
+	struct compose_addr to = { m->from.name, m->from.addr };
+	struct compose_addr from = { cfg->smtp.from_name, cfg->smtp.from_addr };
+	const char *refs[1] = { m->message_id };
+	const char *domain = strrchr(cfg->smtp.from_addr, '@');
+	char *subject = xasprintf("Not done: [%s #%" PRId64 "] %s", cfg->tag, t->id, t->subject);
+	char *body = xasprintf("Nothing of your mail was applied to ticket %" PRId64
+	    " and nothing was sent to the customer:\n\n%s\n"
+	    "Correct the commands and send the mail again.\n", t->id, errors);
+	char *id = ourid_make(&ig->key, t->id, domain ? domain + 1 : "postdesk.invalid");
+	struct compose c = {
+		.from = from, .to = &to, .nto = 1, .subject = subject, .message_id = id,
+		.in_reply_to = m->message_id, .references = refs, .nreferences = 1,
+		.date = now, .automatic = true, .body = body,
+	};
+	size_t len;
+	char *raw = compose_message(&c, &len);
+	struct store_message sm = {
+		.ticket_id = t->id, .direction = "out", .kind = "command-error",
+		.message_id = id, .in_reply_to = m->message_id, .from_addr = cfg->smtp.from_addr,
+		.subject = subject, .date = now, .thread_via = "ours", .text = body,
+		.text_new = body, .raw = raw, .raw_len = len,
+	};
+	int64_t mid;
+	int rc = store_message_add(ig->st, &sm, NULL, &mid);
+
+	if (rc == 0) {
+		struct store_outbox ob = { .ticket = t->id, .message = mid, .kind = "command-error",
+			.env_from = auto_sender(cfg), .rcpt = m->from.addr, .at = now };
+
+		rc = store_outbox_add(ig->st, &ob, NULL);
+	}
+	if (rc == 0)
+		rc = store_event_add(ig->st, t->id, "commands-refused", m->from.addr, errors, now);
+	free(raw);
+	free(id);
+	free(body);
+	free(subject);
+	return rc;
+}
+
 int
 answer_message(struct ingest *ig, const struct msg *m, const char *kind, int64_t ticket,
-    bool created, int64_t now)
+    bool created, int64_t now, const struct route_result *rr, const struct agent_outcome *ao)
 {
 	struct store_ticket_view t;
 	const char *refs[34];
@@ -430,9 +486,12 @@ answer_message(struct ingest *ig, const struct msg *m, const char *kind, int64_t
 	refs[nrefs++] = m->message_id;
 
 	if (strcmp(kind, "agent") == 0) {
-		rc = created ? 0 : relay_reply(ig, m, &t, now);
+		if (ao != NULL && ao->errors != NULL)
+			rc = tell_agent(ig, m, &t, ao->errors, now);
+		else if (!created)
+			rc = relay_reply(ig, m, &t, ao != NULL ? ao->relay : m->text_new, now);
 	} else {
-		if (created && may_ack(ig, m, now, &err)) {
+		if (created && (rr == NULL || rr->ack != 0) && may_ack(ig, m, now, &err)) {
 			struct compose_addr to = { m->from.name, m->from.addr };
 			struct vars v;
 			struct out o = {
@@ -450,7 +509,7 @@ answer_message(struct ingest *ig, const struct msg *m, const char *kind, int64_t
 		} else if (created && err < 0)
 			rc = -1;
 		if (rc == 0)
-			rc = notify_agents(ig, m, &t, created, refs, nrefs, now);
+			rc = notify_agents(ig, m, &t, created, refs, nrefs, rr, now);
 	}
 	store_ticket_view_free(&t);
 	return rc;

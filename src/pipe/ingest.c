@@ -9,12 +9,15 @@
 
 #include <gnutls/crypto.h>
 
+#include "postdesk/agent.h"
 #include "postdesk/answer.h"
 #include "postdesk/buf.h"
 #include "postdesk/config.h"
 #include "postdesk/ingest.h"
 #include "postdesk/log.h"
+#include "postdesk/route.h"
 #include "postdesk/store.h"
+#include "postdesk/store_query.h"
 #include "postdesk/thread.h"
 #include "postdesk/xalloc.h"
 
@@ -74,15 +77,20 @@ ingest_init(struct ingest *ig, struct store *st, const struct pd_config *cfg,
 	ig->limits.max_mime_parts = cfg->max_mime_parts;
 	ig->limits.max_header_size = cfg->max_header_size;
 	ig->limits.charset_fallback = (const char *const *)cfg->charset_fallback;
-	if (load_key(ig, error_r) < 0)
+	if (load_key(ig, error_r) < 0 || route_compile(cfg, &ig->rules, error_r) < 0)
 		return -1;
-	return answers_load(cfg, &ig->answers, error_r);
+	if (answers_load(cfg, &ig->answers, error_r) < 0) {
+		route_free(&ig->rules);
+		return -1;
+	}
+	return 0;
 }
 
 void
 ingest_done(struct ingest *ig)
 {
 	answers_free(&ig->answers);
+	route_free(&ig->rules);
 }
 
 static const struct pd_queue *
@@ -111,15 +119,19 @@ refs_join(const struct msg *m)
 }
 
 static const char *
-kind_of(const struct ingest *ig, const struct msg *m, const struct thread_result *tr)
+kind_of(const struct ingest *ig, const struct msg *m, const struct thread_result *tr,
+    const struct pd_agent **agent_r, bool *forged_r)
 {
+	*agent_r = NULL;
+	*forged_r = false;
 	if (tr->loop)
 		return "loop";
 	if (m->bounce)
 		return "bounce";
 	if (m->machine)
 		return "auto-reply";
-	if (thread_agent(ig->cfg, m->from.addr) != NULL)
+	*agent_r = thread_verified_agent(ig->cfg, m, forged_r);
+	if (*agent_r != NULL)
 		return "agent";
 	return "customer";
 }
@@ -128,24 +140,34 @@ kind_of(const struct ingest *ig, const struct msg *m, const struct thread_result
  * (never our own addresses or the agents), the "created" event. */
 static int
 ticket_open(struct ingest *ig, const struct msg *m, const struct ingest_source *src,
-    int64_t now, int64_t *ticket_r)
+    const struct route_result *rr, int64_t now, int64_t *ticket_r)
 {
-	const struct pd_queue *q = queue_for(ig->cfg, src->queue);
+	const struct pd_queue *q = queue_for(ig->cfg, rr->queue ? rr->queue : src->queue);
 	struct store_ticket t = {
 		.subject = m->subject,
 		.requester_addr = m->from.addr ? m->from.addr : "",
 		.requester_name = m->from.name,
 		.queue = q->name,
-		.priority = prio_names[q->priority],
-		.status = "new",
-		.language = m->language ? m->language : ig->cfg->default_language,
-		.assignee = NULL,
+		.priority = prio_names[rr->priority >= 0 ? rr->priority : (int)q->priority],
+		.status = rr->spam ? "closed" : "new",
+		.language = rr->language ? rr->language :
+		    m->language ? m->language : ig->cfg->default_language,
+		.assignee = rr->assign,
 		.created_at = now,
 	};
 	struct store *st = ig->st;
 
 	if (store_ticket_add(st, &t, ticket_r) < 0)
 		return -1;
+	for (size_t i = 0; i < rr->ntags; i++)
+		if (store_tag_add(st, *ticket_r, rr->tags[i]) < 0)
+			return -1;
+	if (rr->spam && (store_tag_add(st, *ticket_r, "spam") < 0 ||
+	    store_event_add(st, *ticket_r, "spam", NULL, NULL, now) < 0))
+		return -1;
+	for (size_t i = 0; i < rr->nmatched; i++)
+		if (store_event_add(st, *ticket_r, "routed", NULL, rr->matched[i], now) < 0)
+			return -1;
 	if (m->from.addr != NULL &&
 	    store_participant_add(st, *ticket_r, m->from.addr, m->from.name, "requester") < 0)
 		return -1;
@@ -224,6 +246,22 @@ bounce_attach(struct ingest *ig, const struct msg *m, int64_t *ticket_r, int64_t
 	return found;
 }
 
+/* An agent's mail on a ticket: its commands, in the ticket's language
+ * (for #answer). */
+static int
+agent_commands(struct ingest *ig, const struct msg *m, const struct pd_agent *agent,
+    int64_t ticket, int64_t now, struct agent_outcome *ao)
+{
+	struct store_ticket_view t;
+	int found = store_ticket_get(ig->st, ticket, 0, &t), rc;
+
+	if (found <= 0)
+		return -1;
+	rc = agent_apply(ig, m, agent, ticket, t.language, now, ao);
+	store_ticket_view_free(&t);
+	return rc;
+}
+
 /* Everything for one new message, inside the open transaction. */
 static int
 ingest_store(struct ingest *ig, const struct msg *m, const char *raw, size_t len,
@@ -233,13 +271,28 @@ ingest_store(struct ingest *ig, const struct msg *m, const char *raw, size_t len
 	struct thread_result tr;
 	struct store *st = ig->st;
 	int64_t now = (int64_t)time(NULL), ticket = 0;
+	const struct pd_agent *agent;
+	struct agent_outcome ao = { false, NULL, NULL };
+	struct route_result rr;
+	bool forged;
 	char *refs;
 	int rc;
 
 	if (thread_resolve(st, ig->cfg, &ig->key, m, &tr) < 0)
 		return -1;
-	res->kind = kind_of(ig, m, &tr);
+	res->kind = kind_of(ig, m, &tr, &agent, &forged);
 	res->via = tr.via;
+	if (forged)
+		log_warn("agent: msgid=<%s> from=%s claims an agent's address without the "
+		    "trusted server's authentication results; taken as a customer's mail",
+		    m->message_id, m->from.addr);
+	/* Routing: for new tickets, and for replies where a rule says so. */
+	route_eval(ig->rules, m, tr.ticket == 0 && !tr.loop, &rr, NULL, NULL);
+	if (rr.ignore && tr.ticket == 0 && strcmp(res->kind, "customer") == 0) {
+		res->kind = "ignored";
+		res->via = "none";
+		tr.loop = true;	/* stored, no ticket, no answer */
+	}
 	if (strcmp(res->kind, "bounce") == 0) {
 		if (bounce_attach(ig, m, &ticket, now) < 0)
 			return -1;
@@ -251,6 +304,15 @@ ingest_store(struct ingest *ig, const struct msg *m, const char *raw, size_t len
 		if (strcmp(res->kind, "customer") == 0 &&
 		    ticket_customer_reply(ig, m, ticket, now) < 0)
 			return -1;
+		for (size_t i = 0; i < rr.ntags; i++)
+			if (store_tag_add(st, ticket, rr.tags[i]) < 0)
+				return -1;
+		if (agent != NULL && agent_commands(ig, m, agent, ticket, now, &ao) < 0) {
+			agent_outcome_free(&ao);
+			return -1;
+		}
+		if (ao.note)
+			res->kind = "note";
 		if (strcmp(res->kind, "customer") != 0 && store_ticket_touch(st, ticket, now) < 0)
 			return -1;
 	} else if (strcmp(res->kind, "auto-reply") == 0) {
@@ -258,7 +320,7 @@ ingest_store(struct ingest *ig, const struct msg *m, const char *raw, size_t len
 		 * ticket: nobody is waiting for an answer. */
 		res->via = "none";
 	} else {
-		if (ticket_open(ig, m, src, now, &ticket) < 0)
+		if (ticket_open(ig, m, src, &rr, now, &ticket) < 0)
 			return -1;
 		res->created = true;
 		if (tr.refused != 0) {
@@ -299,21 +361,31 @@ ingest_store(struct ingest *ig, const struct msg *m, const char *raw, size_t len
 		rc = store_message_add(st, &sm, id, &res->message);
 	}
 	free(refs);
-	if (rc < 0)
+	if (rc == 0 && m->in_reply_to != NULL)
+		rc = store_refs_add(st, res->message, (const char *const *)&m->in_reply_to, 1);
+	if (rc == 0)
+		rc = store_refs_add(st, res->message, (const char *const *)m->references,
+		    m->nreferences);
+	if (rc < 0) {
+		agent_outcome_free(&ao);
 		return -1;
-	if (m->in_reply_to != NULL &&
-	    store_refs_add(st, res->message, (const char *const *)&m->in_reply_to, 1) < 0)
-		return -1;
-	if (store_refs_add(st, res->message, (const char *const *)m->references,
-	    m->nreferences) < 0)
-		return -1;
+	}
 	if (ticket != 0 && !res->created && strcmp(res->kind, "bounce") != 0 &&
 	    store_event_add(st, ticket, "message", m->from.addr, res->kind, now) < 0)
 		return -1;
 	res->ticket = ticket;
 	/* The mail this calls for, in the same transaction. */
-	if (answer_message(ig, m, res->kind, ticket, res->created, now) < 0)
+	if (forged && ticket != 0 &&
+	    store_event_add(st, ticket, "unverified-agent", m->from.addr,
+	    "no passing authentication results from the trusted server", now) < 0) {
+		agent_outcome_free(&ao);
 		return -1;
+	}
+	if (!rr.spam && answer_message(ig, m, res->kind, ticket, res->created, now, &rr, &ao) < 0) {
+		agent_outcome_free(&ao);
+		return -1;
+	}
+	agent_outcome_free(&ao);
 	if (tr.refused != 0)
 		log_warn("thread: mailbox=%s uid=%u msgid=<%s> from=%s used the tag of "
 		    "ticket %" PRId64 " without being a participant; opened ticket=%" PRId64,

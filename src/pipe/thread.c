@@ -195,3 +195,53 @@ thread_resolve(struct store *st, const struct pd_config *cfg,
 	}
 	return 0;
 }
+
+/* Does domain d align with the agent's address domain (the same, or one a
+ * subdomain of the other: relaxed alignment as DMARC has it)? */
+static bool
+aligned(const char *d, const char *addr)
+{
+	const char *ad = strrchr(addr, '@');
+	size_t dl, al;
+
+	if (d == NULL || ad == NULL)
+		return false;
+	ad++;
+	dl = strlen(d);
+	al = strlen(ad);
+	if (strcasecmp(d, ad) == 0)
+		return true;
+	if (dl > al && d[dl - al - 1] == '.' && strcasecmp(d + dl - al, ad) == 0)
+		return true;
+	return al > dl && ad[al - dl - 1] == '.' && strcasecmp(ad + al - dl, d) == 0;
+}
+
+const struct pd_agent *
+thread_verified_agent(const struct pd_config *cfg, const struct msg *m, bool *forged_r)
+{
+	const struct pd_agent *a = thread_agent(cfg, m->from.addr);
+	int top = -1;
+
+	*forged_r = false;
+	if (a == NULL || !cfg->agent_auth_results)
+		return a;
+	/* Only the topmost Authentication-Results header written by the
+	 * trusted server counts: the ones below it came with the mail and
+	 * may be forged by the sender. */
+	for (size_t i = 0; i < m->nauth; i++) {
+		const struct msg_auth_result *r = &m->auth[i];
+
+		if (strcasecmp(r->authserv_id, cfg->trusted_authserv_id) != 0)
+			continue;
+		if (top < 0)
+			top = r->header_index;
+		if (r->header_index != top)
+			continue;
+		if (strcmp(r->result, "pass") == 0 &&
+		    (strcmp(r->method, "dmarc") == 0 ||
+		    (strcmp(r->method, "dkim") == 0 && aligned(r->domain, a->email))))
+			return a;
+	}
+	*forged_r = true;
+	return NULL;
+}

@@ -68,6 +68,10 @@ enum stmt_id {
 	STMT_ACK_COUNT,
 	STMT_ACK_ADD,
 	STMT_FIRST_RESPONSE,
+	STMT_SET_ASSIGNEE,
+	STMT_SET_QUEUE,
+	STMT_SET_PRIORITY,
+	STMT_TIMER_ADD,
 	STMT_COUNT
 };
 
@@ -139,6 +143,13 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_FIRST_RESPONSE] =
 	    "UPDATE tickets SET first_response_at = coalesce(first_response_at, ?2) "
 	    "WHERE id = ?1",
+	[STMT_SET_ASSIGNEE] =
+	    "UPDATE tickets SET assignee = ?2, updated_at = ?3 WHERE id = ?1",
+	[STMT_SET_QUEUE] = "UPDATE tickets SET queue = ?2, updated_at = ?3 WHERE id = ?1",
+	[STMT_SET_PRIORITY] =
+	    "UPDATE tickets SET priority = ?2, updated_at = ?3 WHERE id = ?1",
+	[STMT_TIMER_ADD] =
+	    "INSERT INTO timers (ticket_id, kind, due_at) VALUES (?1, ?2, ?3)",
 	[STMT_REF_ADD] =
 	    "INSERT INTO message_refs (ref, message) VALUES (?1, ?2) "
 	    "ON CONFLICT DO NOTHING",
@@ -1369,4 +1380,38 @@ store_sync(struct store *st)
 	}
 	store_set_durable(st, false);
 	return rc;
+}
+
+int
+store_ticket_set(struct store *st, int64_t ticket, enum store_ticket_field f,
+    const char *value, int64_t at)
+{
+	static const enum stmt_id ids[] = {
+		[STORE_TICKET_ASSIGNEE] = STMT_SET_ASSIGNEE,
+		[STORE_TICKET_QUEUE] = STMT_SET_QUEUE,
+		[STORE_TICKET_PRIORITY] = STMT_SET_PRIORITY,
+	};
+	const char *what = "change ticket";
+	struct binder b = { stmt_get(st, ids[f], what), SQLITE_OK };
+
+	if (b.s == NULL)
+		return -1;
+	bind_int(&b, 1, ticket);
+	bind_text(&b, 2, value);
+	bind_int(&b, 3, at);
+	return stmt_run(st, &b, what);
+}
+
+int
+store_timer_add(struct store *st, int64_t ticket, const char *kind, int64_t due)
+{
+	const char *what = "add timer";
+	struct binder b = { stmt_get(st, STMT_TIMER_ADD, what), SQLITE_OK };
+
+	if (b.s == NULL)
+		return -1;
+	bind_int(&b, 1, ticket);
+	bind_text(&b, 2, kind);
+	bind_int(&b, 3, due);
+	return stmt_run(st, &b, what);
 }
