@@ -18,5 +18,5 @@ apt-get install -y --no-install-recommends \
 	libetpan-dev libcurl4-gnutls-dev libsqlite3-dev sqlite3 libconfig-dev \
 	libpcre2-dev libgnutls28-dev libsystemd-dev libcmocka-dev \
 	valgrind clang libclang-rt-dev python3 \
-	dovecot-imapd dovecot-lmtpd postfix swaks openssl curl iproute2 \
+	dovecot-imapd dovecot-lmtpd postfix swaks libnet-ssleay-perl openssl curl iproute2 \
 	faketime mandoc isync time

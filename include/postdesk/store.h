@@ -280,6 +280,9 @@ enum store_ticket_field {
 int store_ticket_set(struct store *st, int64_t ticket, enum store_ticket_field f,
     const char *value, int64_t at);
 
+/* How many new, open or pending tickets assignee has (*n_r). */
+int store_open_count(struct store *st, const char *assignee, int64_t *n_r);
+
 /* A timer on a ticket (kind: remind, ...) due at due. */
 int store_timer_add(struct store *st, int64_t ticket, const char *kind, int64_t due);
 

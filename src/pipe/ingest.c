@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <gnutls/crypto.h>
@@ -136,6 +137,68 @@ kind_of(const struct ingest *ig, const struct msg *m, const struct thread_result
 	return "customer";
 }
 
+static bool
+in_queue(const struct pd_agent *a, const char *queue)
+{
+	if (a->queues == NULL || a->nqueues == 0)
+		return true;
+	for (size_t i = 0; i < a->nqueues; i++)
+		if (strcmp(a->queues[i], queue) == 0)
+			return true;
+	return false;
+}
+
+/* The agent a new ticket of queue q goes to: none, the next one in turn
+ * (round-robin, remembered in the database so a restart keeps the turn),
+ * or the one with the fewest open tickets (least-open; ties go to the
+ * first in the config). 0 and *agent_r (NULL: nobody), or -1. */
+static int
+assign_for(struct ingest *ig, const struct pd_queue *q, const char **agent_r)
+{
+	const struct pd_config *cfg = ig->cfg;
+	int64_t best = -1;
+	char key[128], *last = NULL;
+	bool next = false;
+
+	*agent_r = NULL;
+	if (q->assign == PD_ASSIGN_NONE)
+		return 0;
+	if (q->assign == PD_ASSIGN_ROUND_ROBIN) {
+		snprintf(key, sizeof(key), "round-robin.%s", q->name);
+		if (store_meta_get(ig->st, key, &last) < 0)
+			return -1;
+		/* Two passes: the agent after the last one, wrapping around. */
+		for (int pass = 0; pass < 2 && *agent_r == NULL; pass++) {
+			for (size_t i = 0; i < cfg->nagents && *agent_r == NULL; i++) {
+				const struct pd_agent *a = &cfg->agents[i];
+
+				if (!in_queue(a, q->name))
+					continue;
+				if (last == NULL || next || pass == 1)
+					*agent_r = a->email;
+				else if (strcasecmp(a->email, last) == 0)
+					next = true;
+			}
+		}
+		free(last);
+		return *agent_r ? store_meta_set(ig->st, key, *agent_r) : 0;
+	}
+	for (size_t i = 0; i < cfg->nagents; i++) {
+		const struct pd_agent *a = &cfg->agents[i];
+		int64_t n;
+
+		if (!in_queue(a, q->name))
+			continue;
+		if (store_open_count(ig->st, a->email, &n) < 0)
+			return -1;
+		if (best < 0 || n < best) {
+			best = n;
+			*agent_r = a->email;
+		}
+	}
+	return 0;
+}
+
 /* A new ticket for m: the requester, the Cc'd customers as participants
  * (never our own addresses or the agents), the "created" event. */
 static int
@@ -157,7 +220,12 @@ ticket_open(struct ingest *ig, const struct msg *m, const struct ingest_source *
 	};
 	struct store *st = ig->st;
 
+	if (t.assignee == NULL && assign_for(ig, q, &t.assignee) < 0)
+		return -1;
 	if (store_ticket_add(st, &t, ticket_r) < 0)
+		return -1;
+	if (t.assignee != NULL &&
+	    store_event_add(st, *ticket_r, "assign", NULL, t.assignee, now) < 0)
 		return -1;
 	for (size_t i = 0; i < rr->ntags; i++)
 		if (store_tag_add(st, *ticket_r, rr->tags[i]) < 0)

@@ -72,6 +72,7 @@ enum stmt_id {
 	STMT_SET_QUEUE,
 	STMT_SET_PRIORITY,
 	STMT_TIMER_ADD,
+	STMT_OPEN_COUNT,
 	STMT_COUNT
 };
 
@@ -150,6 +151,9 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	    "UPDATE tickets SET priority = ?2, updated_at = ?3 WHERE id = ?1",
 	[STMT_TIMER_ADD] =
 	    "INSERT INTO timers (ticket_id, kind, due_at) VALUES (?1, ?2, ?3)",
+	[STMT_OPEN_COUNT] =
+	    "SELECT count(*) FROM tickets WHERE assignee = ?1 "
+	    "AND status IN ('new', 'open', 'pending')",
 	[STMT_REF_ADD] =
 	    "INSERT INTO message_refs (ref, message) VALUES (?1, ?2) "
 	    "ON CONFLICT DO NOTHING",
@@ -1414,4 +1418,16 @@ store_timer_add(struct store *st, int64_t ticket, const char *kind, int64_t due)
 	bind_text(&b, 2, kind);
 	bind_int(&b, 3, due);
 	return stmt_run(st, &b, what);
+}
+
+int
+store_open_count(struct store *st, const char *assignee, int64_t *n_r)
+{
+	const char *what = "count open tickets";
+	struct binder b = { stmt_get(st, STMT_OPEN_COUNT, what), SQLITE_OK };
+
+	if (b.s == NULL)
+		return -1;
+	bind_text(&b, 1, assignee);
+	return stmt_int64(st, &b, what, n_r) < 0 ? -1 : 0;
 }

@@ -15,6 +15,7 @@
 #include "postdesk/ingest.h"
 #include "postdesk/ourid.h"
 #include "postdesk/store.h"
+#include "postdesk/store_query.h"
 #include "postdesk/thread.h"
 #include "postdesk/xalloc.h"
 
@@ -342,6 +343,48 @@ quarantine_keeps_the_message_once(void **state)
 	assert_int_equal(a, b);
 }
 
+static void
+assignment_round_robin_and_least_open(void **state)
+{
+	struct fx *f = *state;
+	struct pd_agent two[2] = {
+		{ .name = "Alice", .email = "alice@example.test" },
+		{ .name = "Bob", .email = "bob@example.test" },
+	};
+	const char *want_rr[] = { "alice@example.test", "bob@example.test", "alice@example.test" };
+	char *raw;
+
+	f->cfg.agents = two;
+	f->cfg.nagents = 2;
+	f->queue.assign = PD_ASSIGN_ROUND_ROBIN;
+	for (int i = 0; i < 3; i++) {
+		struct ingest_result r;
+		struct store_ticket_view t;
+
+		raw = xasprintf("From: c%d@example.org\r\nSubject: q%d\r\nMessage-ID: <rr%d@x>\r\n\r\nx\r\n",
+		    i, i, i);
+		r = feed(f, raw, NULL, 0, PD_DONE);
+		assert_int_equal(store_ticket_get(f->st, r.ticket, 0, &t), 1);
+		assert_string_equal(t.assignee, want_rr[i]);
+		store_ticket_view_free(&t);
+		free(raw);
+	}
+	/* least-open: alice has 2 open tickets, bob 1: bob gets the next */
+	f->queue.assign = PD_ASSIGN_LEAST_OPEN;
+	{
+		struct ingest_result r;
+		struct store_ticket_view t;
+
+		r = feed(f, "From: d@example.org\r\nSubject: z\r\nMessage-ID: <lo@x>\r\n\r\nx\r\n",
+		    NULL, 0, PD_DONE);
+		assert_int_equal(store_ticket_get(f->st, r.ticket, 0, &t), 1);
+		assert_string_equal(t.assignee, "bob@example.test");
+		store_ticket_view_free(&t);
+	}
+	f->cfg.agents = &f->agent;
+	f->cfg.nagents = 1;
+}
+
 int
 main(void)
 {
@@ -355,6 +398,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(loops_bounces_and_autoreplies, setup, teardown),
 		cmocka_unit_test_setup_teardown(reply_reopens_resolved_ticket, setup, teardown),
 		cmocka_unit_test_setup_teardown(quarantine_keeps_the_message_once, setup, teardown),
+		cmocka_unit_test_setup_teardown(assignment_round_robin_and_least_open, setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
