@@ -439,8 +439,10 @@ ingest_store(struct ingest *ig, const struct msg *m, const char *raw, size_t len
 		return -1;
 	}
 	if (ticket != 0 && !res->created && strcmp(res->kind, "bounce") != 0 &&
-	    store_event_add(st, ticket, "message", m->from.addr, res->kind, now) < 0)
+	    store_event_add(st, ticket, "message", m->from.addr, res->kind, now) < 0) {
+		agent_outcome_free(&ao);
 		return -1;
+	}
 	res->ticket = ticket;
 	/* The mail this calls for, in the same transaction. */
 	if (forged && ticket != 0 &&
