@@ -96,6 +96,7 @@ struct pd_queue {
 	enum pd_assign assign;
 	char *supervisor;		/* address for SLA breaches; may be NULL */
 	char *ack_template;		/* default "ack" */
+	bool copy_replies;		/* other agents get a copy of a relayed reply; default true */
 	struct pd_sla sla;
 	int line;
 };

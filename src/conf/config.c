@@ -219,6 +219,7 @@ static const struct key queue_keys[] = {
 	{ KEY("assign", K_ENUM, struct pd_queue, assign, 0), .choices = assign_names },
 	{ KEY("supervisor", K_ADDR, struct pd_queue, supervisor, F_LOWER) },
 	{ KEY("ack_template", K_STR, struct pd_queue, ack_template, 0), .def_str = "ack" },
+	{ KEY("copy_replies", K_BOOL, struct pd_queue, copy_replies, 0), .def_num = 1 },
 	{ CUSTOM("sla") },
 };
 

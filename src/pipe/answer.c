@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 
 #include <gnutls/crypto.h>
@@ -405,6 +406,32 @@ relay_reply(struct ingest *ig, const struct msg *m, const struct store_ticket_vi
 		};
 
 		rc = send_mail(ig, t, &v, &o, now);
+	}
+	/* The queue's other agents see what their colleague answered (not
+	 * the agent who wrote it: they know). */
+	if (rc == 0 && queue_of(cfg, t->queue)->copy_replies) {
+		struct compose_addr cc[MAX_RCPT];
+		size_t nc = 0;
+
+		for (size_t i = 0; i < cfg->nagents && nc < MAX_RCPT; i++) {
+			const struct pd_agent *a = &cfg->agents[i];
+
+			if (strcasecmp(a->email, m->from.addr) == 0 || !agent_in_queue(a, t->queue))
+				continue;
+			cc[nc].name = a->name;
+			cc[nc].addr = a->email;
+			nc++;
+		}
+		if (nc > 0) {
+			struct out o = {
+				.kind = "copy", .tpl = T_REPLY,
+				.from = { from_name, cfg->smtp.from_addr }, .reply_to_support = true,
+				.to = cc, .nto = nc, .automatic = true, .env_from = auto_sender(cfg),
+				.in_reply_to = last_in, .refs = refs, .nrefs = nrefs,
+			};
+
+			rc = send_mail(ig, t, &v, &o, now);
+		}
 	}
 	free(from_name);
 	/* The answer leaves the ticket waiting on the customer, unless the

@@ -8,7 +8,8 @@
 . "$SRCDIR/tests/lib.sh"
 mailstack_start
 CONF=$TEST_TMP/postdesk.conf
-PD_SMTP=1 postdesk_config "$CONF"
+PD_SMTP=1 PD_AGENTS='( { name = "Agent One"; email = "agent1@example.test"; },
+	{ name = "Agent Two"; email = "agent2@example.test"; } )' postdesk_config "$CONF"
 MS=$SRCDIR/tests/mailstack/mailstack
 fetch() { "$POSTDESK" -c "$CONF" fetch --once 2>>"$TEST_TMP/fetch.log"; "$MS" wait-queue "$MAILSTACK_DIR" 30 >/dev/null; }
 # field USER N EXPR: a python expression over the Nth decoded message (j) of USER.
@@ -57,6 +58,8 @@ like "$(field customer1 2 "j['subject']")" '\[Support #1\]' "the subject keeps t
 is "$(db 'SELECT status FROM tickets WHERE id = 1')" pending "the ticket waits on the customer"
 is "$(db 'SELECT first_response_at IS NOT NULL FROM tickets WHERE id = 1')" 1 "its first response time is kept"
 is "$(mailbox_count agent1@example.test INBOX)" 1 "the agent does not get their own words back"
+is "$(mailbox_count agent2@example.test INBOX)" 2 "the other agent got the notification and a copy of the answer"
+like "$(field agent2 2 "j['text']")" 'reset your password' "the copy holds the answer"
 
 # The customer replies to the answer: same ticket, the agent is told.
 rid=$(field customer1 2 "j['message_id']")
