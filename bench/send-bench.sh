@@ -173,6 +173,7 @@ smtp = {
 	password_file = "imap.pass";
 	from = "Example Support <$U>";
 };
+templates = { dir = "$SRC/conf/templates"; default_language = "en"; };
 EOF
 (cd "$T/pd" && "$POSTDESK" -c postdesk.conf check-config) >"$T/check.log" 2>&1 ||
 	{ cat "$T/check.log" >&2; die "check-config failed"; }
@@ -206,7 +207,7 @@ run_postdesk() {
 	rm -f "$PD_DB" "$PD_DB-wal" "$PD_DB-shm"
 	(cd "$T/pd" && "$POSTDESK" -c postdesk.conf fetch --once) >"$T/postdesk.log" 2>&1 ||
 		{ tail -5 "$T/postdesk.log" >&2; die "postdesk: creating the database failed"; }
-	sqlite3 "$PD_DB" "BEGIN; $(cat "$T/fill.sql") COMMIT;" ||
+	{ echo "BEGIN;"; cat "$T/fill.sql"; echo "COMMIT;"; } | sqlite3 -bail "$PD_DB" ||
 		die "postdesk: filling the outbox failed"
 	[ "$(sqlite3 "$PD_DB" "SELECT count(*) FROM outbox WHERE state = 'pending'")" = "$N" ] ||
 		die "postdesk: the outbox does not hold $N pending rows"
@@ -231,14 +232,14 @@ run_postdesk() {
 run_swaks() {
 	empty_inboxes
 	s=$(now)
-	i=1
+	j=1
 	while read -r rcpt; do
-		f=$(printf '%s/out/%05d.eml' "$T" "$i")
+		f=$(printf '%s/out/%05d.eml' "$T" "$j")
 		swaks --silent 1 --server 127.0.0.1:"$MAILSTACK_SUBMISSION_PORT" --tls \
 			--auth PLAIN --auth-user $U --auth-password "$MAILSTACK_PASSWORD" \
 			--from $U --to "$rcpt" --data "@$f" >>"$T/swaks.log" 2>&1 ||
-			{ tail -5 "$T/swaks.log" >&2; die "swaks failed on message $i"; }
-		i=$((i + 1))
+			{ tail -5 "$T/swaks.log" >&2; die "swaks failed on message $j"; }
+		j=$((j + 1))
 	done <"$T/out/rcpt"
 	h=$(now)
 	drain_and_check swaks

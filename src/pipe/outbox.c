@@ -195,58 +195,81 @@ defer_all(struct store *st, struct batch *b, size_t from, int64_t now, const cha
 	return 0;
 }
 
+/* Open the SMTP session for the first batch; on failure every row of b is
+ * deferred and *s stays NULL. */
+static int
+session_open(struct store *st, const struct pd_config *cfg, struct batch *b, int64_t now,
+    struct smtpc **s, struct outbox_stats *stats)
+{
+	char *secret = NULL, *err = NULL;
+	int rc = 0;
+
+	if (cfg->smtp.password_file || cfg->smtp.oauth2_token_file) {
+		secret = config_read_secret(cfg->smtp.password_file ? cfg->smtp.password_file
+		    : cfg->smtp.oauth2_token_file, &err);
+		if (secret == NULL) {
+			log_error("outbox: %s", err);
+			rc = defer_all(st, b, 0, now, err, stats);
+			free(err);
+			return rc;
+		}
+	}
+	if (smtpc_open(&cfg->smtp, secret, s, &err) < 0) {
+		log_warn("outbox: %s; %zu message%s deferred", err, b->n, b->n == 1 ? "" : "s");
+		rc = defer_all(st, b, 0, now, err, stats);
+		*s = NULL;
+	}
+	if (secret != NULL) {
+		memset(secret, 0, strlen(secret));
+		free(secret);
+	}
+	free(err);
+	return rc;
+}
+
 int
 outbox_run(struct store *st, const struct pd_config *cfg, int64_t now,
     struct outbox_stats *stats, char **error_r)
 {
 	struct batch b = { .n = 0 };
 	struct smtpc *s = NULL;
-	char *secret = NULL, *err = NULL;
+	bool full = true, broken = false;
 	int rc = 0;
 
 	*error_r = NULL;
 	if (!cfg->has_smtp)
 		return 0;
-	if (store_outbox_due(st, now, OUTBOX_BATCH, collect, &b) < 0) {
-		*error_r = xstrdup(store_error(st));
-		return -1;
-	}
-	if (b.n == 0)
-		return 0;
-	if (cfg->smtp.password_file || cfg->smtp.oauth2_token_file) {
-		secret = config_read_secret(cfg->smtp.password_file ? cfg->smtp.password_file
-		    : cfg->smtp.oauth2_token_file, &err);
-		if (secret == NULL) {
-			log_error("outbox: %s", err);
-			rc = defer_all(st, &b, 0, now, err, stats);
-			goto out;
-		}
-	}
-	if (smtpc_open(&cfg->smtp, secret, &s, &err) < 0) {
-		log_warn("outbox: %s; %zu message%s deferred", err, b.n, b.n == 1 ? "" : "s");
-		rc = defer_all(st, &b, 0, now, err, stats);
-		goto out;
-	}
-	for (size_t i = 0; i < b.n && rc == 0; i++) {
-		rc = send_one(st, cfg, s, &b.v[i], now, stats);
-		/* The session itself failed (connection, TLS, AUTH): the rest
-		 * of the batch waits for the next round. */
-		if (rc == 0 && smtpc_error_is_session(s)) {
-			rc = defer_all(st, &b, i + 1, now, "SMTP session failed; see the log", stats);
+	/* Batch after batch over one session, until nothing due is left or
+	 * the session fails (then the rest waits for the next round). */
+	while (rc == 0 && full && !broken) {
+		if (store_outbox_due(st, now, OUTBOX_BATCH, collect, &b) < 0) {
+			rc = -1;
 			break;
 		}
+		full = b.n == OUTBOX_BATCH;
+		if (b.n == 0)
+			break;
+		if (s == NULL) {
+			rc = session_open(st, cfg, &b, now, &s, stats);
+			if (s == NULL) {
+				batch_free(&b);
+				break;
+			}
+		}
+		for (size_t i = 0; i < b.n && rc == 0; i++) {
+			rc = send_one(st, cfg, s, &b.v[i], now, stats);
+			if (rc == 0 && smtpc_error_is_session(s)) {
+				rc = defer_all(st, &b, i + 1, now,
+				    "SMTP session failed; see the log", stats);
+				broken = true;
+				break;
+			}
+		}
+		batch_free(&b);
 	}
 	if (rc < 0)
 		*error_r = xstrdup(store_error(st));
-out:
-	if (rc < 0 && *error_r == NULL)
-		*error_r = xstrdup(store_error(st));
 	smtpc_close(&s);
-	if (secret != NULL) {
-		memset(secret, 0, strlen(secret));
-		free(secret);
-	}
-	free(err);
 	batch_free(&b);
 	return rc;
 }
