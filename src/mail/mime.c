@@ -463,18 +463,25 @@ walk_part(struct walk *w, struct mailmime *mime, int depth, bool in_body)
 	}
 }
 
-/* Count "multipart/" (any case) in the raw bytes: an upper bound on the
- * number of multipart levels libetpan would recurse into. */
+/* Count "multipart/" and "message/" (any case) in the raw bytes: an upper
+ * bound on the number of levels libetpan would recurse into. */
 static size_t
 count_multipart(const char *raw, size_t len)
 {
-	static const char pat[] = "multipart/";
+	/* message/rfc822 nests too: libetpan recurses once per attached
+	 * message, and 40,000 of them (1.3 MB) overflowed an 8 MiB stack. */
+	static const char pat[] = "multipart/", pat2[] = "message/";
 	size_t n = 0;
 
-	for (size_t i = 0; i + sizeof(pat) - 1 <= len; i++) {
-		if ((raw[i] | 0x20) == 'm' && strncasecmp(raw + i, pat, sizeof(pat) - 1) == 0) {
+	for (size_t i = 0; i + sizeof(pat2) - 1 <= len; i++) {
+		if ((raw[i] | 0x20) != 'm')
+			continue;
+		if (i + sizeof(pat) - 1 <= len && strncasecmp(raw + i, pat, sizeof(pat) - 1) == 0) {
 			n++;
 			i += sizeof(pat) - 2;
+		} else if (strncasecmp(raw + i, pat2, sizeof(pat2) - 1) == 0) {
+			n++;
+			i += sizeof(pat2) - 2;
 		}
 	}
 	return n;
@@ -490,7 +497,7 @@ mime_walk(struct msg *m, const char *raw, size_t len, const struct msg_limits *l
 
 	pd_buf_init(&w.plain, TEXT_MAX);
 	if (count_multipart(raw, len) > (size_t)lim->max_mime_parts) {
-		msg_defect(m, "more than %d multipart declarations; MIME structure not parsed",
+		msg_defect(m, "more than %d multipart/ or message/ declarations; MIME structure not parsed",
 		    lim->max_mime_parts);
 		m->over_limit = true;
 		m->text = xstrdup("");

@@ -7,8 +7,9 @@
  * violation after saying which one on stderr:
  *   - the document is valid UTF-8, has no raw control character, and is
  *     one well-formed JSON object;
- *   - every decoded string of the msg is valid UTF-8; ids, subject,
- *     addresses and decoded header values hold no CR or LF;
+ *   - every decoded string of the msg is valid UTF-8; header names and
+ *     values, ids, subject, addresses, Return-Path, Authentication-Results
+ *     and the auto-reply reason hold no control character (so no CR/LF);
  *   - text_new is no longer than text; required strings are never NULL;
  *   - a parse under small limits that hit none of them gives the same
  *     document as a parse under the defaults (limits change nothing until
@@ -71,7 +72,7 @@ fail(const char *what, const char *field)
 #define S_NONNULL	0x1u	/* must not be NULL */
 #define S_NONEMPTY	0x2u	/* must not be "" */
 #define S_NOCRLF	0x4u	/* one line: no CR, no LF */
-#define S_RAW		0x8u	/* raw bytes: only the line rule applies */
+#define S_NOCTRL	0x8u	/* no C0 control character or DEL at all */
 
 static void
 check_str(const char *s, unsigned rules, const char *field)
@@ -86,17 +87,21 @@ check_str(const char *s, unsigned rules, const char *field)
 	len = strlen(s);
 	if ((rules & S_NONEMPTY) && len == 0)
 		fail("empty string", field);
-	if (!(rules & S_RAW) && !utf8_valid(s, len))
+	if (!utf8_valid(s, len))
 		fail_value("not valid UTF-8", field, s);
 	if ((rules & S_NOCRLF) && strpbrk(s, "\r\n") != NULL)
 		fail_value("CR or LF in a one-line field", field, s);
+	if (rules & S_NOCTRL)
+		for (size_t i = 0; i < len; i++)
+			if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+				fail_value("control character", field, s);
 }
 
 static void
 check_addr(const struct msg_addr *a, const char *field)
 {
-	check_str(a->addr, S_NONNULL | S_NONEMPTY | S_NOCRLF, field);
-	check_str(a->name, S_NONEMPTY | S_NOCRLF, field);
+	check_str(a->addr, S_NONNULL | S_NONEMPTY | S_NOCTRL, field);
+	check_str(a->name, S_NONEMPTY | S_NOCTRL, field);
 }
 
 static void
@@ -125,10 +130,10 @@ check_headers(const struct msg *m)
 	for (size_t i = 0; i < m->nheaders; i++) {
 		const struct msg_header *h = &m->headers[i];
 
-		check_str(h->name, S_NONNULL | S_NONEMPTY | S_NOCRLF, "header name");
+		check_str(h->name, S_NONNULL | S_NONEMPTY | S_NOCTRL, "header name");
 		if (strchr(h->name, ':') != NULL)
 			fail("colon in a header name", "header name");
-		check_str(h->value, S_NONNULL | S_NOCRLF, "header value");
+		check_str(h->value, S_NONNULL | S_NOCTRL, "header value");
 		/* raw is the undecoded value: any bytes, but unfolded. */
 		if (h->raw == NULL || strchr(h->raw, '\n') != NULL)
 			fail("raw value NULL or still folded", "header raw");
@@ -141,17 +146,17 @@ check_ids(const struct msg *m)
 	static const char synth[] = "@synthetic.postdesk.invalid";
 	size_t n;
 
-	check_str(m->message_id, S_NONNULL | S_NONEMPTY | S_NOCRLF, "message_id");
+	check_str(m->message_id, S_NONNULL | S_NONEMPTY | S_NOCTRL, "message_id");
 	n = strlen(m->message_id);
 	if (m->message_id_synthetic &&
 	    (n < sizeof(synth) - 1 || strcmp(m->message_id + n - (sizeof(synth) - 1), synth) != 0))
 		fail("synthetic id not in the synthetic domain", "message_id");
-	check_str(m->in_reply_to, S_NONEMPTY | S_NOCRLF, "in_reply_to");
+	check_str(m->in_reply_to, S_NONEMPTY | S_NOCTRL, "in_reply_to");
 	if (m->nreferences > 0 && m->references == NULL)
 		fail("count without array", "references");
 	for (size_t i = 0; i < m->nreferences; i++)
-		check_str(m->references[i], S_NONNULL | S_NONEMPTY | S_NOCRLF, "references");
-	check_str(m->bounce_original_id, S_NONEMPTY | S_NOCRLF, "bounce_original_id");
+		check_str(m->references[i], S_NONNULL | S_NONEMPTY | S_NOCTRL, "references");
+	check_str(m->bounce_original_id, S_NONEMPTY | S_NOCTRL, "bounce_original_id");
 }
 
 static void
@@ -162,17 +167,17 @@ check_class(const struct msg *m)
 
 	if (!m->auto_reply && m->auto_reply_reason != NULL)
 		fail("a reason without auto_reply", "auto_reply_reason");
-	check_str(m->auto_reply_reason, 0, "auto_reply_reason");
+	check_str(m->auto_reply_reason, S_NOCTRL, "auto_reply_reason");
 	for (size_t i = 0; i < m->nbounce_rcpts; i++) {
-		check_str(m->bounce_rcpts[i].addr, S_NOCRLF, "bounce_rcpts.addr");
+		check_str(m->bounce_rcpts[i].addr, S_NOCTRL, "bounce_rcpts.addr");
 		check_str(m->bounce_rcpts[i].action, S_NOCRLF, "bounce_rcpts.action");
 		check_str(m->bounce_rcpts[i].status, S_NOCRLF, "bounce_rcpts.status");
 	}
 	for (size_t i = 0; i < m->nauth; i++) {
-		check_str(m->auth[i].authserv_id, S_NOCRLF, "auth.authserv_id");
-		check_str(m->auth[i].method, S_NOCRLF, "auth.method");
-		check_str(m->auth[i].result, S_NOCRLF, "auth.result");
-		check_str(m->auth[i].domain, S_NOCRLF, "auth.domain");
+		check_str(m->auth[i].authserv_id, S_NOCTRL, "auth.authserv_id");
+		check_str(m->auth[i].method, S_NOCTRL, "auth.method");
+		check_str(m->auth[i].result, S_NOCTRL, "auth.result");
+		check_str(m->auth[i].domain, S_NOCTRL, "auth.domain");
 	}
 	for (size_t i = 0; i < sizeof(langs) / sizeof(langs[0]); i++)
 		if (m->language != NULL && strcmp(m->language, langs[i]) == 0)
@@ -195,13 +200,13 @@ check_msg(const struct msg *m, size_t size, const struct msg_limits *lim)
 	if (m->from.addr != NULL)
 		check_addr(&m->from, "from");
 	else
-		check_str(m->from.name, S_NOCRLF, "from.name");
+		check_str(m->from.name, S_NOCTRL, "from.name");
 	check_addrs(&m->reply_to, "reply_to");
 	check_addrs(&m->to, "to");
 	check_addrs(&m->cc, "cc");
-	check_str(m->return_path, S_NOCRLF, "return_path");
-	check_str(m->subject, S_NONNULL | S_NOCRLF, "subject");
-	check_str(m->content_language, S_NOCRLF, "content_language");
+	check_str(m->return_path, S_NOCTRL, "return_path");
+	check_str(m->subject, S_NONNULL | S_NOCTRL, "subject");
+	check_str(m->content_language, S_NOCTRL, "content_language");
 	check_str(m->text, S_NONNULL, "text");
 	check_str(m->text_new, S_NONNULL, "text_new");
 	if (strlen(m->text_new) > strlen(m->text))
