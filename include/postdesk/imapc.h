@@ -75,6 +75,10 @@ void imapc_set_max_size(struct imapc *c, size_t max);
  * missing) with UID MOVE, or else UID COPY + \Deleted + UID EXPUNGE
  * (UIDPLUS). A server with neither gets \Seen instead and a warning: a
  * plain EXPUNGE would also remove what other clients marked \Deleted. */
+/* imapc_mark_done for several UIDs in one command (one UID MOVE, or COPY
+ * + STORE + UID EXPUNGE, or STORE \Seen, for the whole set). */
+int imapc_mark_done_set(struct imapc *c, const uint32_t *uids, size_t n,
+    enum pd_mark mark, const char *folder, char **error_r);
 int imapc_mark_done(struct imapc *c, uint32_t uid, enum pd_mark mark,
     const char *folder, char **error_r);
 

@@ -957,23 +957,20 @@ imapc_fetch(struct imapc *c, const uint32_t *uids, size_t n,
 /* ---- marking ----------------------------------------------------------- */
 
 static int
-add_flag(struct imapc *c, uint32_t uid, struct mailimap_flag *flag,
+add_flag(struct imapc *c, struct mailimap_set *set, uint32_t uid, struct mailimap_flag *flag,
     const char *name, char **error_r)
 {
 	struct mailimap_flag_list *fl = nn(mailimap_flag_list_new_empty());
 	struct mailimap_store_att_flags *sa;
-	struct mailimap_set *set;
 	int r;
 
 	if (mailimap_flag_list_add(fl, nn(flag)) != MAILIMAP_NO_ERROR)
 		log_fatal("out of memory (libetpan)");
 	sa = nn(mailimap_store_att_flags_new_add_flags_silent(fl)); /* owns fl */
-	set = nn(mailimap_set_new_single(uid));
-	r = mailimap_uid_store(c->imap, set, sa);
+	r = mailimap_uid_store(c->imap, set, sa);	/* set stays the caller's */
 	mailimap_store_att_flags_free(sa);
-	mailimap_set_free(set);
 	if (r != MAILIMAP_NO_ERROR)
-		return fail(c, r, error_r, "UID STORE %u +FLAGS (%s) in %s", uid,
+		return fail(c, r, error_r, "UID STORE %u... +FLAGS (%s) in %s", uid,
 		    name, c->selected);
 	return 0;
 }
@@ -1016,10 +1013,9 @@ ensure_folder(struct imapc *c, const char *wire, const char *folder,
 
 /* UID MOVE, or UID COPY + \Deleted + UID EXPUNGE of this one UID. */
 static int
-move_to(struct imapc *c, uint32_t uid, const char *wire, const char *folder,
-    bool use_move, char **error_r)
+move_to(struct imapc *c, struct mailimap_set *set, uint32_t uid, const char *wire,
+    const char *folder, bool use_move, char **error_r)
 {
-	struct mailimap_set *set = nn(mailimap_set_new_single(uid));
 	int r, ret = 0;
 
 	if (use_move) {
@@ -1029,14 +1025,13 @@ move_to(struct imapc *c, uint32_t uid, const char *wire, const char *folder,
 	} else if ((r = mailimap_uid_copy(c->imap, set, wire)) !=
 	    MAILIMAP_NO_ERROR) {
 		ret = fail(c, r, error_r, "UID COPY %u to %s", uid, folder);
-	} else if (add_flag(c, uid, mailimap_flag_new_deleted(), "\\Deleted",
+	} else if (add_flag(c, set, uid, mailimap_flag_new_deleted(), "\\Deleted",
 	    error_r) < 0) {
 		ret = -1;
 	} else if ((r = mailimap_uid_expunge(c->imap, set)) !=
 	    MAILIMAP_NO_ERROR) {
 		ret = fail(c, r, error_r, "UID EXPUNGE %u", uid);
 	}
-	mailimap_set_free(set);
 	if (ret < 0) {
 		/* Perhaps the folder went away: check again next time. */
 		free(c->folder_ok);
@@ -1049,16 +1044,19 @@ int
 imapc_mark_done(struct imapc *c, uint32_t uid, enum pd_mark mark,
     const char *folder, char **error_r)
 {
+	return imapc_mark_done_set(c, &uid, 1, mark, folder, error_r);
+}
+
+static int
+mark_set(struct imapc *c, struct mailimap_set *set, uint32_t uid, enum pd_mark mark,
+    const char *folder, char **error_r)
+{
 	char *wire;
 	bool move;
 	int ret;
 
-	if (check_ready(c, true, error_r) < 0)
-		return -1;
-	if (uid == 0)
-		return refuse(c, error_r, "UID 0 does not exist");
 	if (mark == PD_MARK_SEEN)
-		return add_flag(c, uid, mailimap_flag_new_seen(), "\\Seen",
+		return add_flag(c, set, uid, mailimap_flag_new_seen(), "\\Seen",
 		    error_r);
 	if (folder == NULL || *folder == '\0' || strcmp(folder, c->selected) == 0)
 		return refuse(c, error_r, "cannot move from %s to folder \"%s\"",
@@ -1071,15 +1069,42 @@ imapc_mark_done(struct imapc *c, uint32_t uid, enum pd_mark mark,
 			    "other clients marked \\Deleted, so handled messages "
 			    "stay in %s, marked \\Seen", c->host, c->selected);
 		c->warned_no_move = true;
-		return add_flag(c, uid, mailimap_flag_new_seen(), "\\Seen",
+		return add_flag(c, set, uid, mailimap_flag_new_seen(), "\\Seen",
 		    error_r);
 	}
 	if ((wire = mutf7_encode(folder)) == NULL)
 		return refuse(c, error_r, "folder name is not UTF-8");
 	ret = ensure_folder(c, wire, folder, error_r);
 	if (ret == 0)
-		ret = move_to(c, uid, wire, folder, move, error_r);
+		ret = move_to(c, set, uid, wire, folder, move, error_r);
 	free(wire);
+	return ret;
+}
+
+int
+imapc_mark_done_set(struct imapc *c, const uint32_t *uids, size_t n, enum pd_mark mark,
+    const char *folder, char **error_r)
+{
+	struct mailimap_set *set;
+	int ret;
+
+	if (check_ready(c, true, error_r) < 0)
+		return -1;
+	if (n == 0)
+		return 0;
+	set = nn(mailimap_set_new_empty());
+	for (size_t i = 0; i < n; i++) {
+		if (uids[i] == 0) {
+			mailimap_set_free(set);
+			return refuse(c, error_r, "UID 0 does not exist");
+		}
+		if (mailimap_set_add_single(set, uids[i]) != MAILIMAP_NO_ERROR)
+			log_fatal("out of memory (libetpan)");
+	}
+	/* One command for the whole set: a round trip (and, in Dovecot, a
+	 * sync) per batch rather than per message. */
+	ret = mark_set(c, set, uids[0], mark, folder, error_r);
+	mailimap_set_free(set);
 	return ret;
 }
 

@@ -132,23 +132,31 @@ batch_finish(struct fetch_run *r)
 		r->ndone = 0;
 		return -1;
 	}
-	for (size_t i = 0; i < r->ndone; i++) {
-		const struct pending *p = &r->done[i];
-		int rc;
+	{
+		uint32_t done[FETCH_BATCH], quar[FETCH_BATCH];
+		size_t nd = 0, nq = 0;
+		int rc = 0;
 
-		if (p->quarantined)
-			rc = imapc_mark_done(r->c, p->uid, PD_MARK_MOVE, r->box->quarantine, &err);
-		else
-			rc = imapc_mark_done(r->c, p->uid, r->box->mark, r->box->processed, &err);
+		for (size_t i = 0; i < r->ndone; i++) {
+			if (r->done[i].quarantined)
+				quar[nq++] = r->done[i].uid;
+			else
+				done[nd++] = r->done[i].uid;
+			if (r->done[i].uid > last)
+				last = r->done[i].uid;
+		}
+		/* One command per destination for the whole batch. */
+		rc = imapc_mark_done_set(r->c, done, nd, r->box->mark, r->box->processed, &err);
+		if (rc == 0)
+			rc = imapc_mark_done_set(r->c, quar, nq, PD_MARK_MOVE, r->box->quarantine,
+			    &err);
 		if (rc < 0) {
 			free(r->error);
-			r->error = xasprintf("uid %u stored but not marked: %s", p->uid, err);
+			r->error = xasprintf("stored but not marked: %s", err);
 			free(err);
 			r->ndone = 0;
 			return -1;
 		}
-		if (p->uid > last)
-			last = p->uid;
 	}
 	r->ndone = 0;
 	if (state_save(r, last) < 0) {
