@@ -29,6 +29,7 @@
 
 #define MSG_MAX_DEFECTS 64
 #define MSG_MAX_HEADERS 10000
+#define LANG_SAMPLE 4096	/* bytes of new text the language guess reads */
 
 static const struct msg_limits default_limits = {
 	.max_message_size = 50 << 20,
@@ -802,8 +803,14 @@ msg_parse(const char *raw, size_t len, const struct msg_limits *lim)
 		synthesize_id(m, raw + body_off, len - body_off);
 	classify_msg(m, &rep);
 	authres_parse_all(m);
-	m->language = lang_detect_mail(m->subject, m->text_new, strlen(m->text_new),
-	    m->content_language);
+	/* The first few KiB of the new text tell the language as well as
+	 * the whole of it, and the guess is the costliest step per byte. */
+	{
+		size_t tl = strlen(m->text_new);
+
+		m->language = lang_detect_mail(m->subject, m->text_new,
+		    tl < LANG_SAMPLE ? tl : LANG_SAMPLE, m->content_language);
+	}
 	mime_report_free(&rep);
 	return m;
 }
