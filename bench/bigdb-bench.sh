@@ -10,6 +10,8 @@
 #                     (about 3.3 GB for a million tickets; filling takes
 #                     several minutes)
 #   KEEP=1            keep the temporary directory
+#   ASSIGN=least-open the queue's assign setting (default none): least-open
+#                     counts each agent's open tickets for every new ticket
 #
 # 1. An empty database with postdesk's own schema: "postdesk deliver" of an
 #    empty message opens (and creates) it, then refuses the message.
@@ -61,7 +63,7 @@ conf() {
 	cat >"$T/$1.conf" <<EOF
 database = "$T/$1.db";
 tag = "Bench";
-queues = ( { name = "general"; } );
+queues = ( { name = "general"; assign = "${ASSIGN:-none}"; } );
 agents = ( { name = "Agent One"; email = "agent1@example.test"; },
 	{ name = "Agent Two"; email = "agent2@example.test"; } );
 EOF
