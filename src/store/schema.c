@@ -61,6 +61,8 @@ static const char migration_1[] =
 ");\n"
 "-- ticket list --status S [--queue Q]\n"
 "CREATE INDEX tickets_status_queue ON tickets (status, queue);\n"
+"-- least-open assignment counts each agent's open tickets\n"
+"CREATE INDEX tickets_assignee ON tickets (assignee, status);\n"
 "\n"
 "-- participants: who is on a ticket and gets its mail: the requester, the\n"
 "-- customers the requester put in Cc, the agents who answered. failing = 1\n"
