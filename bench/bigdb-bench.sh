@@ -79,8 +79,13 @@ if [ -n "${BIGDB_CACHE:-}" ]; then
 else
 	BIG=$T/big-$TICKETS.db
 fi
-if [ -s "$BIG" ] && [ -s "$BIG.pick" ] &&
-    [ "$(sqlite3 "$BIG" 'PRAGMA user_version')" = "$(sqlite3 "$T/empty.db" 'PRAGMA user_version')" ]; then
+# The schema as this postdesk creates it: a cached database made by an
+# older one (another index, say) is filled again.
+schema() {
+	sqlite3 "$1" "PRAGMA user_version; SELECT sql FROM sqlite_master
+	    WHERE sql IS NOT NULL AND name NOT LIKE 'sqlite_%' ORDER BY name"
+}
+if [ -s "$BIG" ] && [ -s "$BIG.pick" ] && [ "$(schema "$BIG")" = "$(schema "$T/empty.db")" ]; then
 	echo "bigdb-bench: reusing $BIG"
 else
 	rm -f "$BIG" "$BIG-wal" "$BIG-shm" "$BIG.pick"
