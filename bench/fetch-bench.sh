@@ -22,12 +22,14 @@
 #            Maildir with no sync state: every body is downloaded, written
 #            and fsynced (mbsync's default FSync yes)
 #   postdesk "fetch --once" with an empty database: every message parsed,
-#            threaded, stored in its own transaction (synchronous = FULL)
-#            and moved to Processed
+#            threaded, stored and moved to Processed, batch by batch as
+#            src/pipe/fetch.c does it (a transaction per message, one sync
+#            and one UID MOVE per batch)
 # Each run is checked (N files / N rows and N in Processed) and timed (wall
 # clock) under /usr/bin/time for the peak RSS. Prints every run and the
-# medians: messages/s, the ratio postdesk/mbsync (target >= 0.7) and
-# postdesk's peak RSS (target < 32 MiB).
+# medians: messages/s, the ratio postdesk/mbsync (target >= 0.7, also per
+# round) and postdesk's peak RSS (target < 32 MiB). bench/README has a
+# baseline.
 set -u
 export LC_ALL=C
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -170,6 +172,8 @@ run_mbsync() {
 run_postdesk() {
 	rm -f "$PD_DB" "$PD_DB-wal" "$PD_DB-shm"
 	s=$(now)
+	# PD_WRAP is a command with its arguments: split on purpose.
+	# shellcheck disable=SC2086
 	(cd "$T/pd" && /usr/bin/time -f %M -o "$T/time.out" ${PD_WRAP:-} "$POSTDESK" \
 		-c postdesk.conf fetch --once) 2>"$T/postdesk.log" ||
 		{ tail -5 "$T/postdesk.log" >&2; die "postdesk fetch failed"; }

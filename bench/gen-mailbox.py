@@ -17,7 +17,7 @@ What the mail looks like:
     the chain, subject "Re: [Support #k] subject") and a few mails that
     carry only the tag. Conversation k is the k-th one opened, so with a
     fresh postdesk database (tag "Support") its tag names its own ticket.
-  - sizes from 1 KB to 200 KB, skewed small (median about 6 KB, most
+  - sizes from 1 KB to 200 KB, skewed small (median about 7 KB, most
     2-20 KB); bigger ones carry attachments (base64 PDFs and images of
     random bytes), a few small ones a logo.
   - text/plain only, multipart/alternative with HTML, multipart/mixed;
