@@ -15,7 +15,7 @@
 
 /* UIDs per UID FETCH: enough to hide the round trip, few enough that a
  * batch of large messages stays within a few MiB of memory. */
-#define FETCH_BATCH 10
+#define FETCH_BATCH 50
 
 /* What a batch leaves to do on the server once its commits are durable. */
 struct pending {
