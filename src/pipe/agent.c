@@ -170,7 +170,7 @@ agent_apply(struct ingest *ig, const struct msg *m, const struct pd_agent *agent
 			out->note = true;
 			break;
 		case CMD_REMIND:
-			rc = store_timer_add(st, ticket, "remind", c->when);
+			rc = store_timer_add(st, ticket, "remind", c->when, agent->email, now);
 			break;
 		case CMD_ANSWER:
 			break;	/* the canned text goes before the relayed one */
