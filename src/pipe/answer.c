@@ -266,9 +266,12 @@ vars_fill(struct vars *v, const struct pd_config *cfg, const struct store_ticket
 	v->customer_email = t->requester_addr;
 	snprintf(v->ticket_id, sizeof(v->ticket_id), "%" PRId64, t->id);
 	snprintf(v->tag, sizeof(v->tag), "[%s #%" PRId64 "]", cfg->tag, t->id);
-	if (q->sla.first_response > 0)
-		bizhours_format(&cfg->hours, bizhours_add(&cfg->hours, now, q->sla.first_response),
+	if (q->sla.first_response > 0) {
+		const struct pd_business_hours *bh = config_queue_hours(cfg, q);
+
+		bizhours_format(bh, bizhours_add(bh, now, q->sla.first_response),
 		    t->language ? t->language : cfg->default_language, v->due, sizeof(v->due));
+	}
 	v->ticket_subject = t->subject;
 	v->ticket_status = t->status;
 	v->ticket_queue = t->queue;
