@@ -26,6 +26,7 @@
 #include "postdesk/store_query.h"
 #include "postdesk/template.h"
 #include "postdesk/thread.h"
+#include "postdesk/timers.h"
 #include "postdesk/xalloc.h"
 
 static const char *const langs[] = { "en", "cs", "sk", "pl", "hu" };
@@ -461,8 +462,14 @@ relay_reply(struct ingest *ig, const struct msg *m, const struct store_ticket_vi
 	free(from_name);
 	/* The answer leaves the ticket waiting on the customer, unless the
 	 * agent's own command closed or resolved it. */
-	if (rc == 0 && (strcmp(t->status, "new") == 0 || strcmp(t->status, "open") == 0))
+	if (rc == 0 && (strcmp(t->status, "new") == 0 || strcmp(t->status, "open") == 0)) {
 		rc = store_ticket_set_status(ig->st, t->id, "pending", now);
+		if (rc == 0)
+			rc = timers_status_changed(ig->st, cfg, t->id, t->status, "pending", now);
+	}
+	/* The promise of an answer is kept. */
+	if (rc == 0)
+		rc = timers_agent_answered(ig->st, cfg, t->id, now);
 	if (rc == 0)
 		rc = store_ticket_first_response(ig->st, t->id, now);
 	if (rc == 0)
