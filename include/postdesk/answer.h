@@ -81,9 +81,9 @@ struct answer_followup_mail {
  * language wanted (else the default language, else English), from the
  * support address, automatic (RFC 3834 headers, sent from the bounce
  * address or the null sender), stored as an outgoing message of the
- * ticket with an outbox row. Nothing is sent without smtp or recipients.
- * Returns 0 (also when no template could be rendered: logged), or -1 on a
- * store error. */
+ * ticket with an outbox row. Returns 1 when it was queued, 0 when nothing
+ * was (no smtp, no recipients, no such template in any language: logged),
+ * or -1 on a store error. */
 int answer_followup(struct ingest *ig, const struct store_ticket_view *t,
     const struct answer_followup_mail *f, int64_t now);
 

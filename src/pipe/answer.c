@@ -590,6 +590,12 @@ answer_followup(struct ingest *ig, const struct store_ticket_view *t,
 
 	if (ig->answers == NULL || f->nto == 0)
 		return 0;
+	if (pick(ig->answers, o.lang ? o.lang : t->language, cfg->default_language,
+	    o.tpl) == NULL) {
+		log_warn("answer: ticket=%" PRId64 " no %s template in any language; nothing sent",
+		    t->id, tnames[o.tpl]);
+		return 0;
+	}
 	vars_fill(&v, cfg, t, NULL, now);
 	/* ticket.due is what the follow-up says, not the first answer's */
 	snprintf(v.due, sizeof(v.due), "%s", f->due ? f->due : "");
@@ -602,5 +608,5 @@ answer_followup(struct ingest *ig, const struct store_ticket_view *t,
 		v.sla_next_response = strcmp(f->sla, "next_response") == 0 ? "1" : NULL;
 		v.sla_resolution = strcmp(f->sla, "resolution") == 0 ? "1" : NULL;
 	}
-	return send_mail(ig, t, &v, &o, now);
+	return send_mail(ig, t, &v, &o, now) < 0 ? -1 : 1;
 }

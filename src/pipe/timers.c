@@ -466,8 +466,8 @@ customer_mail(struct fire *f, struct answer_followup_mail *mail, const char *eve
 	mail->in_reply_to = th.in_reply_to;
 	mail->refs = th.refs;
 	mail->nrefs = th.nrefs;
-	if (answer_followup(f->ig, f->t, mail, f->now) < 0)
-		return -1;
+	if ((rc = answer_followup(f->ig, f->t, mail, f->now)) <= 0)
+		return rc;	/* nothing sent, nothing to record */
 	for (size_t i = 0; i < n; i++)
 		if (store_ack_add(f->ig->st, to[i].addr, f->now) < 0)
 			return -1;
@@ -497,7 +497,7 @@ agent_mail(struct fire *f, struct answer_followup_mail *mail, const struct compo
 	mail->refs = th.refs;
 	mail->nrefs = th.nrefs;
 	mail->agent_name = a != NULL ? a->name : f->t->assignee;
-	return answer_followup(f->ig, f->t, mail, f->now);
+	return answer_followup(f->ig, f->t, mail, f->now) < 0 ? -1 : 0;
 }
 
 static void
