@@ -17,6 +17,7 @@
 #define POSTDESK_ANSWER_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct agent_outcome;
@@ -40,5 +41,50 @@ void answers_free(struct answers **a);
 int answer_message(struct ingest *ig, const struct msg *m, const char *kind,
     int64_t ticket, bool created, int64_t now, const struct route_result *rr,
     const struct agent_outcome *ao);
+
+/* --- follow-ups: the mail of the timers stage (timers.c) -------------- */
+
+struct compose_addr;
+struct store_ticket_view;
+
+/* Each is a template of the same name under templates.dir/<lang>/. */
+enum answer_followup {
+	ANSWER_PENDING_REMINDER = 0,	/* pending-reminder: to the customers */
+	ANSWER_AUTOCLOSE,		/* autoclose */
+	ANSWER_STILL_WORKING,		/* still-working */
+	ANSWER_SURVEY,			/* survey */
+	ANSWER_SLA_WARNING,		/* escalation-warning: to agents */
+	ANSWER_SLA_BREACH,		/* escalation-breach: to agents and supervisor */
+	ANSWER_REMIND,			/* remind: to the agent who set a #remind */
+	ANSWER_FOLLOWUP_COUNT
+};
+
+/* One follow-up mail; every pointer is borrowed for the call. */
+struct answer_followup_mail {
+	enum answer_followup what;
+	const char *kind;		/* the messages and outbox rows' kind */
+	const struct compose_addr *to;	/* the recipients, already checked */
+	size_t nto;
+	const char *lang;		/* NULL: the ticket's language */
+	const char *in_reply_to;	/* threading, without <> */
+	const char *const *refs;
+	size_t nrefs;
+	/* template values beyond the ticket's own (NULL: unset) */
+	const char *due;		/* ticket.due, formatted */
+	const char *agent_name;
+	const char *remind_date;
+	const char *survey_good, *survey_bad;
+	const char *sla;		/* "first_response", "next_response", "resolution" */
+};
+
+/* Queue f about ticket t, in the caller's transaction: rendered in the
+ * language wanted (else the default language, else English), from the
+ * support address, automatic (RFC 3834 headers, sent from the bounce
+ * address or the null sender), stored as an outgoing message of the
+ * ticket with an outbox row. Returns 1 when it was queued, 0 when nothing
+ * was (no smtp, no recipients, no such template in any language: logged),
+ * or -1 on a store error. */
+int answer_followup(struct ingest *ig, const struct store_ticket_view *t,
+    const struct answer_followup_mail *f, int64_t now);
 
 #endif

@@ -90,6 +90,8 @@ enum pd_priority {
 	PD_PRIO_URGENT,
 };
 
+struct pd_business_hours;
+
 struct pd_queue {
 	char *name;
 	enum pd_priority priority;	/* default normal */
@@ -98,6 +100,14 @@ struct pd_queue {
 	char *ack_template;		/* default "ack" */
 	bool copy_replies;		/* other agents get a copy of a relayed reply; default true */
 	struct pd_sla sla;
+	/* Follow-ups (timers.h). Delays in calendar time; 0: never. */
+	int64_t pending_reminder;	/* a pending ticket's customer is reminded; default 3 days */
+	int64_t pending_close;		/* ... and the ticket closed; default 7 days */
+	bool still_working;		/* at an agent's #remind with no answer yet, tell the
+					 * customer we are on it; default false */
+	bool survey;			/* ask a resolved ticket's customer for a rating; default true */
+	int64_t survey_delay;		/* after the resolution; default 1 day */
+	struct pd_business_hours *hours;	/* owned; NULL: the global business_hours */
 	int line;
 };
 
@@ -171,7 +181,7 @@ struct pd_config {
 	size_t nagents;
 	struct pd_queue *queues;	/* at least one; a "general" default if none given */
 	size_t nqueues;
-	struct pd_business_hours hours;
+	struct pd_business_hours hours;	/* a queue's own, if it has them, go first */
 	struct pd_rule *rules;
 	size_t nrules;
 	char *templates_dir;	/* default SYSCONFDIR "/postdesk/templates" */
@@ -187,6 +197,13 @@ struct pd_config {
 	int64_t max_header_size;	/* default 1 MiB */
 	char **charset_fallback;	/* NULL-terminated; default utf-8, windows-1250, iso-8859-2, windows-1252 */
 };
+
+/* The business hours of queue q: its own, else the global ones. */
+const struct pd_business_hours *config_queue_hours(const struct pd_config *cfg,
+    const struct pd_queue *q);
+
+/* The queue called name, or NULL. */
+const struct pd_queue *config_queue(const struct pd_config *cfg, const char *name);
 
 /* Every problem found, one "FILE:LINE: message" per entry (owned), in
  * file and line order. A file that cannot be read at all gives one

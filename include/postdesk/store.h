@@ -283,8 +283,77 @@ int store_ticket_set(struct store *st, int64_t ticket, enum store_ticket_field f
 /* How many new, open or pending tickets assignee has (*n_r). */
 int store_open_count(struct store *st, const char *assignee, int64_t *n_r);
 
-/* A timer on a ticket (kind: remind, ...) due at due. */
-int store_timer_add(struct store *st, int64_t ticket, const char *kind, int64_t due);
+/* --- timers (store_timer.c): due times of a ticket, and what the timers
+ * stage reads and writes besides them. A timer waits until it is done:
+ * fired, skipped (due, but nothing left to do) or cancelled (the change
+ * that made it moot came first). Kinds are timers.h's. -------------------- */
+
+/* A timer of kind on ticket, due at due, set at at (0: now) by actor (an
+ * agent's address; NULL: postdesk). */
+int store_timer_add(struct store *st, int64_t ticket, const char *kind, int64_t due,
+    const char *actor, int64_t at);
+
+/* Cancel ticket's waiting timers of kind. Returns how many, or -1. */
+int store_timer_cancel(struct store *st, int64_t ticket, const char *kind, int64_t at);
+
+/* The earliest due time of ticket's waiting timers of kind: 1 and *due_r,
+ * 0 when none waits, -1. */
+int store_timer_waiting(struct store *st, int64_t ticket, const char *kind,
+    int64_t *due_r);
+
+/* A timer as read back; strings are borrowed for the callback only. */
+struct store_timer {
+	int64_t id;
+	int64_t ticket;
+	const char *kind;
+	int64_t due_at;
+	int64_t created_at;
+	const char *actor;	/* NULL: postdesk */
+	int64_t fired_at;	/* store_timer_list only; 0: waiting */
+	const char *outcome;	/* store_timer_list only; NULL: waiting */
+};
+
+/* Waiting timers due at now, earliest first (then by id), at most limit;
+ * cb returns non-zero to stop. Do not write to the store from cb. */
+int store_timer_due(struct store *st, int64_t now, int limit,
+    int (*cb)(const struct store_timer *t, void *arg), void *arg);
+
+/* Mark a timer done with outcome ("fired", "skipped", "cancelled") at at.
+ * Returns 1, or 0 when it was done already (another process fired it),
+ * or -1. */
+int store_timer_done(struct store *st, int64_t id, const char *outcome, int64_t at);
+
+/* The earliest due time of any waiting timer: 1 and *at_r, 0 when none
+ * waits, -1. */
+int store_timer_next(struct store *st, int64_t *at_r);
+
+/* Every timer of ticket, waiting or done, by due time. */
+int store_timer_list(struct store *st, int64_t ticket,
+    int (*cb)(const struct store_timer *t, void *arg), void *arg);
+
+/* What scheduling needs of a ticket, in one read. */
+struct store_ticket_brief {
+	char status[16];
+	char queue[80];
+	int64_t created_at;
+	int64_t first_response_at;	/* 0: no answer yet */
+	int satisfaction;	/* 0: none given */
+};
+/* 1 and *b, 0 when there is no such ticket, -1. */
+int store_ticket_brief(struct store *st, int64_t ticket, struct store_ticket_brief *b);
+
+/* The customer's rating (1-5) of a ticket. */
+int store_ticket_set_satisfaction(struct store *st, int64_t ticket, int score, int64_t at);
+
+/* The ticket and kind of the stored message with this Message-ID (without
+ * <>): 1 with *ticket_r (0: none) and kind_r, 0 when no such message, -1. */
+int store_message_kind(struct store *st, const char *message_id, int64_t *ticket_r,
+    char kind_r[32]);
+
+/* The raw bytes of messages row id: 1 and *raw_r (NUL-terminated, caller
+ * frees) and *len_r, 0 when there is no such row or it holds no raw bytes,
+ * -1. */
+int store_message_raw(struct store *st, int64_t id, char **raw_r, size_t *len_r);
 
 /* Small named values postdesk keeps for itself (e.g. the generated HMAC
  * key when no secret_file is configured). get: 1 and a value the caller

@@ -45,7 +45,8 @@
  *                     reminder: when the ticket closes without a reply);
  *                     may be empty
  *   sla.first_response  set ("1") when an escalation is about the first
- *   sla.resolution      response, resp. about the resolution target */
+ *   sla.next_response   response, the answer to a customer's reply, resp.
+ *   sla.resolution      the resolution target */
 #ifndef POSTDESK_TEMPLATE_H
 #define POSTDESK_TEMPLATE_H
 

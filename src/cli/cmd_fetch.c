@@ -1,5 +1,6 @@
-/* cmd_fetch.c: postdesk fetch --once: every configured mailbox, then exit
- * (0, or 75 when a mailbox could not be reached or finished). */
+/* cmd_fetch.c: postdesk fetch --once: every configured mailbox, the due
+ * timers, the outbox, then exit (0, or 75 when a mailbox could not be
+ * reached or finished, or the store was busy). */
 #include "config.h"
 
 #include <getopt.h>
@@ -12,6 +13,7 @@
 #include "postdesk/log.h"
 #include "postdesk/outbox.h"
 #include "postdesk/store.h"
+#include "postdesk/timers.h"
 #include <time.h>
 
 int
@@ -52,6 +54,19 @@ cmd_fetch(struct cli *cli, int argc, char **argv)
 		}
 		log_info("fetch: mailbox=%s fetched=%zu stored=%zu duplicates=%zu quarantined=%zu",
 		    box->name, stats.seen, stats.stored, stats.duplicates, stats.quarantined);
+	}
+	/* The timers that are due: their mail goes out with the rest. */
+	{
+		struct timers_stats ts = { 0, 0, 0 };
+		char *err = NULL;
+
+		if (timers_run(&w.ig, (int64_t)time(NULL), &ts, &err) < 0) {
+			log_error("%s", err);
+			free(err);
+			rc = EX_TEMPFAIL;
+		} else if (ts.fired + ts.skipped + ts.failed > 0)
+			log_info("timers: fired=%zu skipped=%zu failed=%zu", ts.fired, ts.skipped,
+			    ts.failed);
 	}
 	/* Then what the new mail called for (and anything still due). */
 	{

@@ -221,6 +221,15 @@ static const struct key queue_keys[] = {
 	{ KEY("ack_template", K_STR, struct pd_queue, ack_template, 0), .def_str = "ack" },
 	{ KEY("copy_replies", K_BOOL, struct pd_queue, copy_replies, 0), .def_num = 1 },
 	{ CUSTOM("sla") },
+	{ KEY("pending_reminder", K_DUR, struct pd_queue, pending_reminder, 0), .min = 0,
+	  .max = 366 * DAY, .def_num = 3 * DAY },
+	{ KEY("pending_close", K_DUR, struct pd_queue, pending_close, 0), .min = 0,
+	  .max = 366 * DAY, .def_num = 7 * DAY },
+	{ KEY("still_working", K_BOOL, struct pd_queue, still_working, 0) },
+	{ KEY("survey", K_BOOL, struct pd_queue, survey, 0), .def_num = 1 },
+	{ KEY("survey_delay", K_DUR, struct pd_queue, survey_delay, 0), .min = 0,
+	  .max = 90 * DAY, .def_num = DAY },
+	{ CUSTOM("business_hours") },
 };
 
 static const struct key sla_keys[] = {
@@ -895,10 +904,13 @@ find_agent(const struct pd_config *cfg, const char *who)
 
 /* --- sections --------------------------------------------------------------- */
 
+static void load_hours_group(struct loader *L, const config_setting_t *g, const char *path,
+    struct pd_business_hours *h);
+
 static void
 load_queue(struct loader *L, const config_setting_t *g, const char *path, struct pd_queue *q)
 {
-	const config_setting_t *sla;
+	const config_setting_t *sub;
 	char spath[256];
 
 	apply_defaults(queue_keys, NKEYS(queue_keys), q);
@@ -906,8 +918,22 @@ load_queue(struct loader *L, const config_setting_t *g, const char *path, struct
 	q->line = (int)config_setting_source_line(g);
 	load_keys(L, g, path, queue_keys, NKEYS(queue_keys), q);
 	join(spath, sizeof(spath), path, "sla");
-	if ((sla = get_group(L, g, "sla", spath)) != NULL)
-		load_keys(L, sla, spath, sla_keys, NKEYS(sla_keys), &q->sla);
+	if ((sub = get_group(L, g, "sla", spath)) != NULL)
+		load_keys(L, sub, spath, sla_keys, NKEYS(sla_keys), &q->sla);
+	join(spath, sizeof(spath), path, "business_hours");
+	if ((sub = get_group(L, g, "business_hours", spath)) != NULL) {
+		q->hours = xcalloc(1, sizeof(*q->hours));
+		load_hours_group(L, sub, spath, q->hours);
+	}
+	/* A close before the reminder would leave the reminder nothing to do. */
+	if (q->pending_reminder > 0 && q->pending_close > 0 &&
+	    q->pending_close <= q->pending_reminder)
+		err_at(L, config_setting_get_member(g, "pending_close") != NULL ?
+		    config_setting_get_member(g, "pending_close") :
+		    config_setting_get_member(g, "pending_reminder"),
+		    "%s.pending_close: must be later than pending_reminder (the ticket "
+		    "would be closed before the customer is reminded); set pending_reminder "
+		    "= \"0\" for no reminder", path);
 }
 
 static void
@@ -1142,70 +1168,76 @@ load_smtp(struct loader *L, const config_setting_t *root)
 		err_at(L, config_setting_get_member(g, "from"), "smtp.from: \"%s\": %s", sm->from, why);
 }
 
+/* path: "business_hours" or "queues[N].business_hours", for messages. */
 static void
-load_days(struct loader *L, const config_setting_t *g, struct pd_business_hours *h)
+load_days(struct loader *L, const config_setting_t *g, const char *path,
+    struct pd_business_hours *h)
 {
 	const config_setting_t *s = config_setting_get_member(g, "days");
 	const char *v, *why;
+	char kpath[256];
 
-	if (s == NULL || (v = get_str(L, s, "business_hours.days")) == NULL)
+	join(kpath, sizeof(kpath), path, "days");
+	if (s == NULL || (v = get_str(L, s, kpath)) == NULL)
 		return;
 	if (confval_parse_days(v, &h->days, &why) < 0)
-		err_at(L, s, "business_hours.days: \"%s\": %s", v, why);
+		err_at(L, s, "%s: \"%s\": %s", kpath, v, why);
 }
 
 /* hours = "08:00-12:00,13:00-17:00" or ( "08:00-12:00", "13:00-17:00" ). */
 static void
-load_hours(struct loader *L, const config_setting_t *g, struct pd_business_hours *h)
+load_hours(struct loader *L, const config_setting_t *g, const char *path,
+    struct pd_business_hours *h)
 {
 	const config_setting_t *s = config_setting_get_member(g, "hours");
 	const size_t max = sizeof(h->ranges) / sizeof(h->ranges[0]);
 	const char *why;
+	char kpath[256];
 	bool bad = false;
 
 	if (s == NULL)
 		return;
+	join(kpath, sizeof(kpath), path, "hours");
 	h->nranges = 0;
 	if (is_string(s)) {
-		const char *v = get_str(L, s, "business_hours.hours");
+		const char *v = get_str(L, s, kpath);
 
 		if (v == NULL)
 			return;
 		if (confval_parse_hours(v, h->ranges, &h->nranges, max, &why) < 0) {
-			err_at(L, s, "business_hours.hours: \"%s\": %s", v, why);
+			err_at(L, s, "%s: \"%s\": %s", kpath, v, why);
 			return;
 		}
 	} else if (config_setting_is_list(s) || config_setting_is_array(s)) {
 		for (int i = 0; i < config_setting_length(s); i++) {
 			const config_setting_t *e = config_setting_get_elem(s, (unsigned)i);
-			char path[64];
+			char epath[300];
 			const char *v;
 
-			snprintf(path, sizeof(path), "business_hours.hours[%d]", i);
-			if ((v = get_str(L, e, path)) == NULL)
+			snprintf(epath, sizeof(epath), "%s[%d]", kpath, i);
+			if ((v = get_str(L, e, epath)) == NULL)
 				bad = true;
 			else if (confval_parse_hours(v, h->ranges, &h->nranges, max, &why) < 0) {
-				err_at(L, e, "%s: \"%s\": %s", path, v, why);
+				err_at(L, e, "%s: \"%s\": %s", epath, v, why);
 				bad = true;
 			}
 		}
 	} else {
-		err_at(L, s, "business_hours.hours: must be a string like \"08:00-17:00\" or a "
-		    "list of them, not %s", type_name(s));
+		err_at(L, s, "%s: must be a string like \"08:00-17:00\" or a "
+		    "list of them, not %s", kpath, type_name(s));
 		return;
 	}
 	if (!bad && h->nranges == 0)
-		err_at(L, s, "business_hours.hours: no working hours given");
+		err_at(L, s, "%s: no working hours given", kpath);
 	else if (!bad && confval_sort_hours(h->ranges, h->nranges, &why) < 0)
-		err_at(L, s, "business_hours.hours: %s", why);
+		err_at(L, s, "%s: %s", kpath, why);
 }
 
+/* One business_hours group g (NULL: none given) into h. */
 static void
-load_business_hours(struct loader *L, const config_setting_t *root)
+load_hours_group(struct loader *L, const config_setting_t *g, const char *path,
+    struct pd_business_hours *h)
 {
-	const config_setting_t *g = get_group(L, root, "business_hours", "business_hours");
-	struct pd_business_hours *h = &L->cfg->hours;
-
 	apply_defaults(hours_keys, NKEYS(hours_keys), h);
 	if (g == NULL) {
 		/* No business hours: the clock always runs. */
@@ -1217,9 +1249,16 @@ load_business_hours(struct loader *L, const config_setting_t *root)
 	h->days = 0x3e;		/* Mon-Fri */
 	h->ranges[0] = (struct pd_hours_range){ 9 * 60, 17 * 60 };
 	h->nranges = 1;
-	load_keys(L, g, "business_hours", hours_keys, NKEYS(hours_keys), h);
-	load_days(L, g, h);
-	load_hours(L, g, h);
+	load_keys(L, g, path, hours_keys, NKEYS(hours_keys), h);
+	load_days(L, g, path, h);
+	load_hours(L, g, path, h);
+}
+
+static void
+load_business_hours(struct loader *L, const config_setting_t *root)
+{
+	load_hours_group(L, get_group(L, root, "business_hours", "business_hours"),
+	    "business_hours", &L->cfg->hours);
 }
 
 /* The condition's keys in g (a rule, or one group of its match list). */
@@ -1544,8 +1583,12 @@ config_free(struct pd_config **cfgp)
 	for (size_t i = 0; i < cfg->nagents; i++)
 		free_keys(agent_keys, NKEYS(agent_keys), &cfg->agents[i]);
 	free(cfg->agents);
-	for (size_t i = 0; i < cfg->nqueues; i++)
+	for (size_t i = 0; i < cfg->nqueues; i++) {
+		if (cfg->queues[i].hours != NULL)
+			free_keys(hours_keys, NKEYS(hours_keys), cfg->queues[i].hours);
+		free(cfg->queues[i].hours);
 		free_keys(queue_keys, NKEYS(queue_keys), &cfg->queues[i]);
+	}
 	free(cfg->queues);
 	free_keys(hours_keys, NKEYS(hours_keys), &cfg->hours);
 	for (size_t i = 0; i < cfg->nrules; i++)
@@ -1558,6 +1601,21 @@ config_free(struct pd_config **cfgp)
 	free(cfg->path);
 	free(cfg);
 	*cfgp = NULL;
+}
+
+const struct pd_business_hours *
+config_queue_hours(const struct pd_config *cfg, const struct pd_queue *q)
+{
+	return q != NULL && q->hours != NULL ? q->hours : &cfg->hours;
+}
+
+const struct pd_queue *
+config_queue(const struct pd_config *cfg, const char *name)
+{
+	for (size_t i = 0; name != NULL && i < cfg->nqueues; i++)
+		if (cfg->queues[i].name != NULL && strcmp(cfg->queues[i].name, name) == 0)
+			return &cfg->queues[i];
+	return NULL;
 }
 
 void

@@ -24,6 +24,7 @@
 #include "postdesk/log.h"
 #include "postdesk/outbox.h"
 #include "postdesk/store.h"
+#include "postdesk/timers.h"
 #include "postdesk/xalloc.h"
 
 #define IDLE_MAX (29 * 60)	/* RFC 2177: re-issue IDLE within 29 minutes */
@@ -173,6 +174,31 @@ outbox_round(struct ingest *ig, const struct pd_config *cfg)
 	return next <= now ? 1 : next - now < IDLE_MAX ? (int)(next - now) : IDLE_MAX;
 }
 
+/* Fire the timers that are due; returns seconds until the next one
+ * (IDLE_MAX when none waits). */
+static int
+timers_round(struct ingest *ig)
+{
+	struct timers_stats ts = { 0, 0, 0 };
+	int64_t now = (int64_t)time(NULL), next;
+	char *err = NULL;
+	int found;
+
+	if (timers_run(ig, now, &ts, &err) < 0) {
+		log_error("%s", err);
+		free(err);
+		return 30;	/* the store is in trouble: try again soon */
+	}
+	if (ts.fired + ts.skipped + ts.failed > 0)
+		log_info("timers: fired=%zu skipped=%zu failed=%zu", ts.fired, ts.skipped,
+		    ts.failed);
+	found = timers_next(ig->st, &next);
+	if (found <= 0)
+		return IDLE_MAX;
+	now = (int64_t)time(NULL);
+	return next <= now ? 1 : next - now < IDLE_MAX ? (int)(next - now) : IDLE_MAX;
+}
+
 static void
 wait_for_work(struct box *boxes, size_t n, int outbox_in)
 {
@@ -242,20 +268,21 @@ daemon_run(struct ingest *ig, const struct pd_config *cfg)
 	while (!stop_requested) {
 		time_t now = now_mono();
 		bool all = fetch_requested;
-		int outbox_in;
+		int outbox_in, timers_in;
 
 		fetch_requested = 0;
 		drain_wake_pipe();
 		for (size_t i = 0; i < n && !stop_requested; i++)
 			if (all || boxes[i].next_try <= now)
 				box_round(ig, &boxes[i], now);
+		timers_in = timers_round(ig);
 		outbox_in = outbox_round(ig, cfg);
 		if (!ready) {
 			/* Every mailbox has been tried once: connected or retrying. */
 			notify("READY=1");
 			ready = true;
 		}
-		wait_for_work(boxes, n, outbox_in);
+		wait_for_work(boxes, n, timers_in < outbox_in ? timers_in : outbox_in);
 	}
 	notify("STOPPING=1");
 	log_info("daemon: stopping");

@@ -18,6 +18,7 @@
 #include "postdesk/msg.h"
 #include "postdesk/store.h"
 #include "postdesk/store_query.h"
+#include "postdesk/timers.h"
 #include "postdesk/xalloc.h"
 
 static const struct pd_agent *
@@ -74,6 +75,19 @@ answer_text(const char *path)
 			break;
 	fclose(f);
 	return pd_buf_steal(&b);
+}
+
+/* A status command: the change, and the timers it starts or stops. */
+static int
+set_status(struct ingest *ig, int64_t ticket, const char *to, int64_t now)
+{
+	char from[16];
+	int64_t closed;
+
+	if (store_ticket_status(ig->st, ticket, from, &closed) <= 0 ||
+	    store_ticket_set_status(ig->st, ticket, to, now) < 0)
+		return -1;
+	return timers_status_changed(ig->st, ig->cfg, ticket, from, to, now);
 }
 
 static void __attribute__((format(printf, 3, 4)))
@@ -137,16 +151,16 @@ agent_apply(struct ingest *ig, const struct msg *m, const struct pd_agent *agent
 
 		switch (c->kind) {
 		case CMD_CLOSE:
-			rc = store_ticket_set_status(st, ticket, "closed", now);
+			rc = set_status(ig, ticket, "closed", now);
 			break;
 		case CMD_RESOLVE:
-			rc = store_ticket_set_status(st, ticket, "resolved", now);
+			rc = set_status(ig, ticket, "resolved", now);
 			break;
 		case CMD_PENDING:
-			rc = store_ticket_set_status(st, ticket, "pending", now);
+			rc = set_status(ig, ticket, "pending", now);
 			break;
 		case CMD_OPEN:
-			rc = store_ticket_set_status(st, ticket, "open", now);
+			rc = set_status(ig, ticket, "open", now);
 			break;
 		case CMD_ASSIGN:
 			rc = store_ticket_set(st, ticket, STORE_TICKET_ASSIGNEE,
@@ -170,7 +184,7 @@ agent_apply(struct ingest *ig, const struct msg *m, const struct pd_agent *agent
 			out->note = true;
 			break;
 		case CMD_REMIND:
-			rc = store_timer_add(st, ticket, "remind", c->when);
+			rc = store_timer_add(st, ticket, "remind", c->when, agent->email, now);
 			break;
 		case CMD_ANSWER:
 			break;	/* the canned text goes before the relayed one */

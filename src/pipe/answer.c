@@ -26,11 +26,27 @@
 #include "postdesk/store_query.h"
 #include "postdesk/template.h"
 #include "postdesk/thread.h"
+#include "postdesk/timers.h"
 #include "postdesk/xalloc.h"
 
 static const char *const langs[] = { "en", "cs", "sk", "pl", "hu" };
-enum { T_ACK, T_NOTIFY_NEW, T_NOTIFY_REPLY, T_REPLY, T_COUNT };
-static const char *const tnames[T_COUNT] = { "ack", "notify-new", "notify-reply", "reply" };
+/* The first four are answer.c's own; the rest, in the order of enum
+ * answer_followup (answer.h), are the timers stage's. */
+enum {
+	T_ACK, T_NOTIFY_NEW, T_NOTIFY_REPLY, T_REPLY,
+	T_FOLLOWUP,
+	T_COUNT = T_FOLLOWUP + ANSWER_FOLLOWUP_COUNT
+};
+static const char *const tnames[T_COUNT] = {
+	"ack", "notify-new", "notify-reply", "reply",
+	[T_FOLLOWUP + ANSWER_PENDING_REMINDER] = "pending-reminder",
+	[T_FOLLOWUP + ANSWER_AUTOCLOSE] = "autoclose",
+	[T_FOLLOWUP + ANSWER_STILL_WORKING] = "still-working",
+	[T_FOLLOWUP + ANSWER_SURVEY] = "survey",
+	[T_FOLLOWUP + ANSWER_SLA_WARNING] = "escalation-warning",
+	[T_FOLLOWUP + ANSWER_SLA_BREACH] = "escalation-breach",
+	[T_FOLLOWUP + ANSWER_REMIND] = "remind",
+};
 #define NLANG (sizeof(langs) / sizeof(langs[0]))
 #define MAX_RCPT 64
 
@@ -107,6 +123,8 @@ struct vars {
 	char ticket_id[24], tag[96], due[96];
 	const char *ticket_subject, *ticket_status, *ticket_queue, *ticket_priority;
 	const char *agent_name, *support_name, *support_email, *message_text;
+	const char *survey_good, *survey_bad, *remind_date;
+	const char *sla_first_response, *sla_next_response, *sla_resolution;
 };
 
 static const char *
@@ -126,6 +144,9 @@ lookup(const char *name, void *arg)
 		S("ticket.queue", ticket_queue), S("ticket.priority", ticket_priority),
 		S("agent.name", agent_name), S("support.name", support_name),
 		S("support.email", support_email), S("message.text", message_text),
+		S("survey.good", survey_good), S("survey.bad", survey_bad),
+		S("remind.date", remind_date), S("sla.first_response", sla_first_response),
+		S("sla.next_response", sla_next_response), S("sla.resolution", sla_resolution),
 #undef S
 #undef A
 	};
@@ -167,6 +188,7 @@ agent_in_queue(const struct pd_agent *a, const char *queue)
 struct out {
 	const char *kind;
 	int tpl;
+	const char *lang;	/* NULL: the ticket's */
 	struct compose_addr from;
 	bool reply_to_support;
 	const struct compose_addr *to;
@@ -184,7 +206,8 @@ send_mail(struct ingest *ig, const struct store_ticket_view *t, const struct var
     const struct out *o, int64_t now)
 {
 	const struct pd_config *cfg = ig->cfg;
-	const struct tpl *tp = pick(ig->answers, t->language, cfg->default_language, o->tpl);
+	const struct tpl *tp = pick(ig->answers, o->lang ? o->lang : t->language,
+	    cfg->default_language, o->tpl);
 	struct compose_addr support = { cfg->smtp.from_name, cfg->smtp.from_addr };
 	unsigned char guid[16], digest[32];
 	struct pd_buf rcpt;
@@ -266,9 +289,12 @@ vars_fill(struct vars *v, const struct pd_config *cfg, const struct store_ticket
 	v->customer_email = t->requester_addr;
 	snprintf(v->ticket_id, sizeof(v->ticket_id), "%" PRId64, t->id);
 	snprintf(v->tag, sizeof(v->tag), "[%s #%" PRId64 "]", cfg->tag, t->id);
-	if (q->sla.first_response > 0)
-		bizhours_format(&cfg->hours, bizhours_add(&cfg->hours, now, q->sla.first_response),
+	if (q->sla.first_response > 0) {
+		const struct pd_business_hours *bh = config_queue_hours(cfg, q);
+
+		bizhours_format(bh, bizhours_add(bh, now, q->sla.first_response),
 		    t->language ? t->language : cfg->default_language, v->due, sizeof(v->due));
+	}
 	v->ticket_subject = t->subject;
 	v->ticket_status = t->status;
 	v->ticket_queue = t->queue;
@@ -436,8 +462,14 @@ relay_reply(struct ingest *ig, const struct msg *m, const struct store_ticket_vi
 	free(from_name);
 	/* The answer leaves the ticket waiting on the customer, unless the
 	 * agent's own command closed or resolved it. */
-	if (rc == 0 && (strcmp(t->status, "new") == 0 || strcmp(t->status, "open") == 0))
+	if (rc == 0 && (strcmp(t->status, "new") == 0 || strcmp(t->status, "open") == 0)) {
 		rc = store_ticket_set_status(ig->st, t->id, "pending", now);
+		if (rc == 0)
+			rc = timers_status_changed(ig->st, cfg, t->id, t->status, "pending", now);
+	}
+	/* The promise of an answer is kept. */
+	if (rc == 0)
+		rc = timers_agent_answered(ig->st, cfg, t->id, now);
 	if (rc == 0)
 		rc = store_ticket_first_response(ig->st, t->id, now);
 	if (rc == 0)
@@ -540,4 +572,41 @@ answer_message(struct ingest *ig, const struct msg *m, const char *kind, int64_t
 	}
 	store_ticket_view_free(&t);
 	return rc;
+}
+
+int
+answer_followup(struct ingest *ig, const struct store_ticket_view *t,
+    const struct answer_followup_mail *f, int64_t now)
+{
+	const struct pd_config *cfg = ig->cfg;
+	struct vars v;
+	struct out o = {
+		.kind = f->kind, .tpl = T_FOLLOWUP + (int)f->what, .lang = f->lang,
+		.from = { cfg->smtp.from_name, cfg->smtp.from_addr },
+		.reply_to_support = true, .to = f->to, .nto = f->nto, .automatic = true,
+		.env_from = auto_sender(cfg), .in_reply_to = f->in_reply_to,
+		.refs = f->refs, .nrefs = f->nrefs,
+	};
+
+	if (ig->answers == NULL || f->nto == 0)
+		return 0;
+	if (pick(ig->answers, o.lang ? o.lang : t->language, cfg->default_language,
+	    o.tpl) == NULL) {
+		log_warn("answer: ticket=%" PRId64 " no %s template in any language; nothing sent",
+		    t->id, tnames[o.tpl]);
+		return 0;
+	}
+	vars_fill(&v, cfg, t, NULL, now);
+	/* ticket.due is what the follow-up says, not the first answer's */
+	snprintf(v.due, sizeof(v.due), "%s", f->due ? f->due : "");
+	v.agent_name = f->agent_name;
+	v.survey_good = f->survey_good;
+	v.survey_bad = f->survey_bad;
+	v.remind_date = f->remind_date;
+	if (f->sla != NULL) {
+		v.sla_first_response = strcmp(f->sla, "first_response") == 0 ? "1" : NULL;
+		v.sla_next_response = strcmp(f->sla, "next_response") == 0 ? "1" : NULL;
+		v.sla_resolution = strcmp(f->sla, "resolution") == 0 ? "1" : NULL;
+	}
+	return send_mail(ig, t, &v, &o, now) < 0 ? -1 : 1;
 }

@@ -16,10 +16,12 @@
 #include "postdesk/config.h"
 #include "postdesk/ingest.h"
 #include "postdesk/log.h"
+#include "postdesk/rating.h"
 #include "postdesk/route.h"
 #include "postdesk/store.h"
 #include "postdesk/store_query.h"
 #include "postdesk/thread.h"
+#include "postdesk/timers.h"
 #include "postdesk/xalloc.h"
 
 #define META_HMAC_KEY "ourid_key"
@@ -250,31 +252,100 @@ ticket_open(struct ingest *ig, const struct msg *m, const struct ingest_source *
 	return store_event_add(st, *ticket_r, "created", m->from.addr, q->name, now);
 }
 
-/* A customer's mail on an existing ticket: join them if they were Cc'd on
- * the thread, and wake the ticket up if it was waiting or done. */
+/* Whether m answers ticket's satisfaction survey: a reply to a resolved
+ * ticket, or to the survey mail itself, that reads as a rating (see
+ * rating.h). 1 and *r, 0, or -1. */
 static int
-ticket_customer_reply(struct ingest *ig, const struct msg *m, int64_t ticket, int64_t now)
+survey_answer(struct ingest *ig, const struct msg *m, int64_t ticket, const char *status,
+    struct rating *r)
+{
+	bool to_survey = false;
+
+	if (m->in_reply_to != NULL) {
+		char kind[32];
+		int64_t t;
+		int found = store_message_kind(ig->st, m->in_reply_to, &t, kind);
+
+		if (found < 0)
+			return -1;
+		to_survey = found > 0 && t == ticket && strcmp(kind, "survey") == 0;
+	}
+	if (strcmp(status, "resolved") != 0 && !to_survey)
+		return 0;
+	return rating_parse(m->subject, m->text_new, r) ? 1 : 0;
+}
+
+/* Record a survey answer: the score, and "not-solved" for a bad one.
+ * *reopen_r: the answer reopens the ticket. */
+static int
+survey_record(struct ingest *ig, const struct msg *m, int64_t ticket, const struct rating *r,
+    int64_t now, bool *reopen_r)
 {
 	struct store *st = ig->st;
+	char score[8];
+
+	*reopen_r = r->not_solved || (r->score >= 1 && r->score <= 2);
+	snprintf(score, sizeof(score), "%d", r->score);
+	if (r->score > 0 && (store_ticket_set_satisfaction(st, ticket, r->score, now) < 0 ||
+	    store_event_add(st, ticket, "rating", m->from.addr, score, now) < 0))
+		return -1;
+	if (*reopen_r && store_event_add(st, ticket, "not-solved", m->from.addr,
+	    r->score > 0 ? score : NULL, now) < 0)
+		return -1;
+	log_info("survey: ticket=%" PRId64 " msgid=<%s> rating %d%s", ticket, m->message_id,
+	    r->score, r->not_solved ? ", not solved" : "");
+	return 0;
+}
+
+/* A customer's mail on an existing ticket: join them if they were Cc'd on
+ * the thread, and wake the ticket up if it was waiting or done, unless the
+ * mail is a good answer to the survey (then *rating_only says whether it
+ * is nothing but that: no message for the agents). */
+static int
+ticket_customer_reply(struct ingest *ig, const struct msg *m, int64_t ticket, int64_t now,
+    bool *rating_only)
+{
+	struct store *st = ig->st;
+	struct rating r;
 	char status[16];
+	const char *to = NULL;
 	int64_t closed;
+	bool reopen;
 	int found;
 
+	*rating_only = false;
 	if (m->from.addr != NULL &&
 	    store_participant_add(st, ticket, m->from.addr, m->from.name, "cc") < 0)
 		return -1;
 	found = store_ticket_status(st, ticket, status, &closed);
 	if (found <= 0)
 		return -1;
+	if ((found = survey_answer(ig, m, ticket, status, &r)) < 0)
+		return -1;
+	if (found > 0) {
+		if (survey_record(ig, m, ticket, &r, now, &reopen) < 0)
+			return -1;
+		if (!reopen) {
+			/* a good score leaves a resolved ticket resolved */
+			*rating_only = !r.more;
+			return store_ticket_touch(st, ticket, now);
+		}
+	}
 	if (strcmp(status, "resolved") == 0 || strcmp(status, "closed") == 0) {
-		if (store_ticket_set_status(st, ticket, "open", now) < 0 ||
+		to = "open";
+		if (store_ticket_set_status(st, ticket, to, now) < 0 ||
 		    store_event_add(st, ticket, "reopened", m->from.addr, status, now) < 0)
 			return -1;
 	} else if (strcmp(status, "pending") == 0) {
-		if (store_ticket_set_status(st, ticket, "open", now) < 0 ||
+		to = "open";
+		if (store_ticket_set_status(st, ticket, to, now) < 0 ||
 		    store_event_add(st, ticket, "status", m->from.addr, "pending open", now) < 0)
 			return -1;
 	}
+	if (to != NULL && timers_status_changed(st, ig->cfg, ticket, status, to, now) < 0)
+		return -1;
+	if (timers_customer_wrote(st, ig->cfg, ticket, now) < 0)
+		return -1;
 	return store_ticket_touch(st, ticket, now);
 }
 
@@ -369,9 +440,13 @@ ingest_store(struct ingest *ig, const struct msg *m, const char *raw, size_t len
 		ticket = 0;
 	} else if (tr.ticket != 0) {
 		ticket = tr.ticket;
+		bool rating_only = false;
+
 		if (strcmp(res->kind, "customer") == 0 &&
-		    ticket_customer_reply(ig, m, ticket, now) < 0)
+		    ticket_customer_reply(ig, m, ticket, now, &rating_only) < 0)
 			return -1;
+		if (rating_only)
+			res->kind = "rating";	/* recorded; nothing for the agents */
 		for (size_t i = 0; i < rr.ntags; i++)
 			if (store_tag_add(st, ticket, rr.tags[i]) < 0)
 				return -1;
@@ -391,6 +466,9 @@ ingest_store(struct ingest *ig, const struct msg *m, const char *raw, size_t len
 		if (ticket_open(ig, m, src, &rr, now, &ticket) < 0)
 			return -1;
 		res->created = true;
+		if (strcmp(res->kind, "customer") == 0 &&
+		    timers_ticket_opened(st, ig->cfg, ticket, now) < 0)
+			return -1;
 		if (tr.refused != 0) {
 			char d[96];
 

@@ -30,7 +30,7 @@ const char *const tpl_variables[] = {
 	"ticket.priority", "ticket.due", "ticket.tag",
 	"agent.name", "support.name", "support.email", "message.text",
 	"survey.good", "survey.bad", "remind.date",
-	"sla.first_response", "sla.resolution",
+	"sla.first_response", "sla.next_response", "sla.resolution",
 	NULL
 };
 

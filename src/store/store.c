@@ -71,7 +71,6 @@ enum stmt_id {
 	STMT_SET_ASSIGNEE,
 	STMT_SET_QUEUE,
 	STMT_SET_PRIORITY,
-	STMT_TIMER_ADD,
 	STMT_OPEN_COUNT,
 	STMT_COUNT
 };
@@ -149,8 +148,6 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_SET_QUEUE] = "UPDATE tickets SET queue = ?2, updated_at = ?3 WHERE id = ?1",
 	[STMT_SET_PRIORITY] =
 	    "UPDATE tickets SET priority = ?2, updated_at = ?3 WHERE id = ?1",
-	[STMT_TIMER_ADD] =
-	    "INSERT INTO timers (ticket_id, kind, due_at) VALUES (?1, ?2, ?3)",
 	[STMT_OPEN_COUNT] =
 	    "SELECT count(*) FROM tickets WHERE assignee = ?1 "
 	    "AND status IN ('new', 'open', 'pending')",
@@ -211,6 +208,7 @@ struct store {
 	sqlite3 *db;
 	sqlite3_stmt *stmts[STMT_COUNT];	/* prepared on first use */
 	sqlite3_stmt *query_stmts[STORE_QUERY_STMTS];	/* store_query.c's */
+	sqlite3_stmt *timer_stmts[STORE_TIMER_STMTS];	/* store_timer.c's */
 	char *error;		/* owned; the last failure, NULL before one */
 	bool temporary;		/* the last failure is worth retrying */
 };
@@ -300,6 +298,12 @@ sqlite3_stmt *
 query_stmt_get(struct store *st, size_t i, const char *sql, const char *what)
 {
 	return prepare_once(st, &st->query_stmts[i], sql, what);
+}
+
+sqlite3_stmt *
+timer_stmt_get(struct store *st, size_t i, const char *sql, const char *what)
+{
+	return prepare_once(st, &st->timer_stmts[i], sql, what);
 }
 
 /* Ready a statement for its next use. Strings are bound SQLITE_STATIC (no
@@ -531,6 +535,8 @@ store_close(struct store **stp)
 		sqlite3_finalize(st->stmts[i]);	/* NULL is a no-op */
 	for (size_t i = 0; i < STORE_QUERY_STMTS; i++)
 		sqlite3_finalize(st->query_stmts[i]);
+	for (size_t i = 0; i < STORE_TIMER_STMTS; i++)
+		sqlite3_finalize(st->timer_stmts[i]);
 	rc = sqlite3_close(st->db);
 	if (rc != SQLITE_OK)
 		log_error("store: close: %s", sqlite3_errstr(rc));
@@ -1403,20 +1409,6 @@ store_ticket_set(struct store *st, int64_t ticket, enum store_ticket_field f,
 	bind_int(&b, 1, ticket);
 	bind_text(&b, 2, value);
 	bind_int(&b, 3, at);
-	return stmt_run(st, &b, what);
-}
-
-int
-store_timer_add(struct store *st, int64_t ticket, const char *kind, int64_t due)
-{
-	const char *what = "add timer";
-	struct binder b = { stmt_get(st, STMT_TIMER_ADD, what), SQLITE_OK };
-
-	if (b.s == NULL)
-		return -1;
-	bind_int(&b, 1, ticket);
-	bind_text(&b, 2, kind);
-	bind_int(&b, 3, due);
 	return stmt_run(st, &b, what);
 }
 

@@ -22,7 +22,7 @@ int schema_upgrade(sqlite3 *db, const char *path, char **error_r);
 /* Read PRAGMA user_version; returns the sqlite result code. */
 int schema_user_version(sqlite3 *db, int *version_r);
 
-/* --- store.c's helpers, shared with store_query.c ------------------------
+/* --- store.c's helpers, shared with store_query.c and store_timer.c -----
  * Each file keeps its own enum of statements and table of SQL; store.c
  * keeps the prepared statements with the connection and finalizes them in
  * store_close(). */
@@ -40,6 +40,11 @@ struct binder {
 /* Statement i (< STORE_QUERY_STMTS) of store_query.c, prepared from sql on
  * first use; NULL with the error recorded. */
 sqlite3_stmt *query_stmt_get(struct store *st, size_t i, const char *sql,
+    const char *what);
+
+/* The same for store_timer.c's statements. */
+#define STORE_TIMER_STMTS 16
+sqlite3_stmt *timer_stmt_get(struct store *st, size_t i, const char *sql,
     const char *what);
 
 /* Record a failed sqlite call ("store: WHAT: sqlite's message"), or a

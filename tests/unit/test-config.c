@@ -109,6 +109,10 @@ assert_errors(const char *text, const char *const *want, size_t n)
 	for (size_t i = 0; i < n; i++) {
 		char *w = expand(want[i]);
 
+		if (strcmp(e.lines[i], w) != 0)
+			for (size_t j = 0; j < e.count; j++)
+				print_message("got: %s\n", e.lines[j]);
+
 		assert_string_equal(e.lines[i], w);
 		free(w);
 	}
@@ -460,6 +464,41 @@ hours_and_holidays(void **state)
 	    "postdesk.conf:7: queues: the list is empty: add { ... } groups to it, or remove it");
 }
 
+/* The follow-up keys of a queue, and a queue's own business hours, whose
+ * messages name the queue. */
+static void
+followups_and_queue_hours(void **state)
+{
+	ASSERT_ERRORS("database = \"t.db\";\n" IMAP_OK
+	    "queues = (\n"
+	    "  { name = \"a\"; pending_reminder = \"5d\"; pending_close = \"2d\"; },\n"
+	    "  { name = \"b\"; pending_reminder = \"8d\"; survey = \"yes\";\n"
+	    "    still_working = 1; survey_delay = \"100d\"; },\n"
+	    "  { name = \"c\"; pending_reminder = \"soon\";\n"
+	    "    business_hours = { days = \"Mon-Fry\"; hours = \"17:00-09:00\"; timezone = \"Mars/Base\"; }; },\n"
+	    "  { name = \"d\"; business_hours = \"9-17\"; }\n"
+	    ");\n",
+	    "postdesk.conf:4: queues[0].pending_close: must be later than pending_reminder (the "
+	    "ticket would be closed before the customer is reminded); set pending_reminder = "
+	    "\"0\" for no reminder",
+	    "postdesk.conf:5: queues[1].survey: must be true or false, not a string",
+	    "postdesk.conf:5: queues[1].pending_close: must be later than pending_reminder (the "
+	    "ticket would be closed before the customer is reminded); set pending_reminder = "
+	    "\"0\" for no reminder",
+	    "postdesk.conf:6: queues[1].still_working: must be true or false, not an integer",
+	    "postdesk.conf:6: queues[1].survey_delay: \"100d\" is out of range (0-7776000 seconds)",
+	    "postdesk.conf:7: queues[2].pending_reminder: \"soon\" is not a duration (use e.g. "
+	    "\"90s\", \"15m\", \"4h\", \"2d\", \"1w\", \"1h30m\", or a number of seconds)",
+	    "postdesk.conf:8: queues[2].business_hours.timezone: \"Mars/Base\" is not a time zone: "
+	    "there is no such file under /usr/share/zoneinfo (use an IANA name such as "
+	    "\"Europe/Prague\"; see timedatectl list-timezones)",
+	    "postdesk.conf:8: queues[2].business_hours.days: \"Mon-Fry\": expected day names like "
+	    "\"Mon-Fri\" or \"Mon,Wed,Fri\" (Sun Mon Tue Wed Thu Fri Sat)",
+	    "postdesk.conf:8: queues[2].business_hours.hours: \"17:00-09:00\": a range must end "
+	    "after it starts (\"22:00-06:00\" is two ranges: \"00:00-06:00,22:00-24:00\")",
+	    "postdesk.conf:9: queues[3].business_hours: must be a group { ... }, not a string");
+}
+
 static void
 unreadable_file(void **state)
 {
@@ -497,6 +536,16 @@ defaults_filled(void **state)
 	assert_int_equal(cfg->queues[0].assign, PD_ASSIGN_NONE);
 	assert_string_equal(cfg->queues[0].ack_template, "ack");
 	assert_int_equal(cfg->queues[0].sla.first_response, 0);
+	assert_int_equal(cfg->queues[0].pending_reminder, 3 * 86400);
+	assert_int_equal(cfg->queues[0].pending_close, 7 * 86400);
+	assert_false(cfg->queues[0].still_working);
+	assert_true(cfg->queues[0].survey);
+	assert_int_equal(cfg->queues[0].survey_delay, 86400);
+	assert_null(cfg->queues[0].hours);
+	assert_ptr_equal(config_queue_hours(cfg, &cfg->queues[0]), &cfg->hours);
+	assert_ptr_equal(config_queue(cfg, "general"), &cfg->queues[0]);
+	assert_null(config_queue(cfg, "nope"));
+	assert_null(config_queue(cfg, NULL));
 	/* no business_hours: the clock always runs */
 	assert_string_equal(cfg->hours.timezone, "UTC");
 	assert_int_equal(cfg->hours.days, 0x7f);
@@ -545,7 +594,11 @@ static const char good_config[] =
     "  { name = \"general\"; sla = { first_response = \"4h\"; resolution = \"2d\"; }; },\n"
     "  { name = \"billing\"; priority = \"high\"; assign = \"round-robin\";\n"
     "    supervisor = \"Boss@Example.com\"; ack_template = \"ack-billing\";\n"
-    "    sla = { first_response = 7200; next_response = \"1h30m\"; }; }\n"
+    "    sla = { first_response = 7200; next_response = \"1h30m\"; };\n"
+    "    pending_reminder = \"2d\"; pending_close = \"5d\"; still_working = true;\n"
+    "    survey = false; survey_delay = \"2h\";\n"
+    "    business_hours = { timezone = \"Europe/Warsaw\"; days = \"Mon-Sat\";\n"
+    "      hours = \"07:00-19:00\"; holidays = [ \"11-11\" ]; }; }\n"
     ");\n"
     "agents = (\n"
     "  { name = \"Alice Nov\xc3\xa1k\"; email = \"Alice@Example.COM\";\n"
@@ -666,6 +719,24 @@ good_config_smtp_queues_agents(void **state)
 	assert_string_equal(cfg->queues[1].ack_template, "ack-billing");
 	assert_int_equal(cfg->queues[1].sla.first_response, 7200);
 	assert_int_equal(cfg->queues[1].sla.next_response, 5400);
+	assert_int_equal(cfg->queues[1].pending_reminder, 2 * 86400);
+	assert_int_equal(cfg->queues[1].pending_close, 5 * 86400);
+	assert_true(cfg->queues[1].still_working);
+	assert_false(cfg->queues[1].survey);
+	assert_int_equal(cfg->queues[1].survey_delay, 7200);
+	/* billing has its own business hours, general the global ones */
+	assert_non_null(cfg->queues[1].hours);
+	assert_ptr_equal(config_queue_hours(cfg, &cfg->queues[1]), cfg->queues[1].hours);
+	assert_string_equal(cfg->queues[1].hours->timezone, "Europe/Warsaw");
+	assert_int_equal(cfg->queues[1].hours->days, 0x7e);
+	assert_int_equal(cfg->queues[1].hours->nranges, 1);
+	assert_int_equal(cfg->queues[1].hours->ranges[0].start, 7 * 60);
+	assert_int_equal(cfg->queues[1].hours->ranges[0].end, 19 * 60);
+	assert_int_equal(cfg->queues[1].hours->nholidays, 1);
+	assert_string_equal(cfg->queues[1].hours->holidays[0], "11-11");
+	assert_ptr_equal(config_queue_hours(cfg, &cfg->queues[0]), &cfg->hours);
+	assert_ptr_equal(config_queue_hours(cfg, NULL), &cfg->hours);
+	assert_int_equal(cfg->queues[0].pending_reminder, 3 * 86400);
 
 	assert_int_equal(cfg->nagents, 2);
 	assert_string_equal(cfg->agents[0].name, "Alice Nov\xc3\xa1k");
@@ -904,6 +975,7 @@ main(void)
 		cmocka_unit_test(several_errors_together),
 		cmocka_unit_test(smtp_checks),
 		cmocka_unit_test(hours_and_holidays),
+		cmocka_unit_test(followups_and_queue_hours),
 		cmocka_unit_test(unreadable_file),
 		cmocka_unit_test(defaults_filled),
 		cmocka_unit_test(good_config_top_and_imap),

@@ -640,6 +640,155 @@ busy_is_temporary(void **state)
 	store_close(&st);
 }
 
+/* --- timers ---------------------------------------------------------------- */
+
+struct seen_timers {
+	char buf[512];
+	int n;
+	int stop_after;		/* 0: never stop */
+};
+
+static int
+collect_timer(const struct store_timer *t, void *arg)
+{
+	struct seen_timers *s = arg;
+	size_t len = strlen(s->buf);
+
+	snprintf(s->buf + len, sizeof(s->buf) - len, "%s%lld:%s@%lld/%s",
+	    len > 0 ? " " : "", (long long)t->ticket, t->kind, (long long)t->due_at,
+	    t->actor != NULL ? t->actor : "-");
+	if (t->outcome != NULL) {
+		len = strlen(s->buf);
+		snprintf(s->buf + len, sizeof(s->buf) - len, "=%s@%lld", t->outcome,
+		    (long long)t->fired_at);
+	}
+	s->n++;
+	return s->stop_after != 0 && s->n >= s->stop_after;
+}
+
+static int64_t
+add_ticket(struct store *st, int64_t created)
+{
+	int64_t t;
+
+	assert_int_equal(store_ticket_add(st, &(struct store_ticket){
+	    .subject = "s", .requester_addr = "a@example.com",
+	    .queue = "general", .created_at = created }, &t), 0);
+	return t;
+}
+
+static void
+timers_due_cancel_done(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st = open_ok(f->path);
+	struct seen_timers seen = { "", 0, 0 };
+	int64_t t1, t2, at = 0;
+	char buf[256];
+
+	t1 = add_ticket(st, 1000);
+	t2 = add_ticket(st, 1000);
+	assert_int_equal(store_timer_next(st, &at), 0);
+	assert_int_equal(store_timer_add(st, t1, "first_response-breach", 5000, NULL, 1000), 0);
+	assert_int_equal(store_timer_add(st, t1, "first_response-warning", 4000, NULL, 1000), 0);
+	assert_int_equal(store_timer_add(st, t2, "remind", 4000, "alice@example.com", 1100), 0);
+	assert_int_equal(store_timer_add(st, t2, "survey", 9000, NULL, 1200), 0);
+	assert_string_equal(raw_text(f->path, "SELECT created_at || ' ' || actor "
+	    "FROM timers WHERE kind = 'remind'", buf, sizeof(buf)), "1100 alice@example.com");
+
+	/* Due: earliest first, ties by id; nothing after now. */
+	assert_int_equal(store_timer_due(st, 5000, 10, collect_timer, &seen), 0);
+	assert_string_equal(seen.buf, "1:first_response-warning@4000/- "
+	    "2:remind@4000/alice@example.com 1:first_response-breach@5000/-");
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(store_timer_due(st, 5000, 1, collect_timer, &seen), 0);
+	assert_string_equal(seen.buf, "1:first_response-warning@4000/-");
+	memset(&seen, 0, sizeof(seen));
+	seen.stop_after = 2;
+	assert_int_equal(store_timer_due(st, 9999, 10, collect_timer, &seen), 0);
+	assert_int_equal(seen.n, 2);
+	assert_int_equal(store_timer_next(st, &at), 1);
+	assert_int_equal(at, 4000);
+
+	/* Waiting lookups and cancelling go by ticket and kind. */
+	assert_int_equal(store_timer_waiting(st, t1, "first_response-breach", &at), 1);
+	assert_int_equal(at, 5000);
+	assert_int_equal(store_timer_waiting(st, t2, "first_response-breach", &at), 0);
+	assert_int_equal(store_timer_cancel(st, t1, "first_response-breach", 1500), 1);
+	assert_int_equal(store_timer_cancel(st, t1, "first_response-breach", 1600), 0);
+	assert_int_equal(store_timer_waiting(st, t1, "first_response-breach", &at), 0);
+
+	/* Done once: a second process finds it done already. */
+	assert_int_equal(store_timer_done(st, 2, "fired", 4001), 1);
+	assert_int_equal(store_timer_done(st, 2, "skipped", 4002), 0);
+	assert_int_equal(store_timer_done(st, 3, "skipped", 4003), 1);
+	assert_int_equal(store_timer_next(st, &at), 1);
+	assert_int_equal(at, 9000);
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(store_timer_due(st, 99999, 10, collect_timer, &seen), 0);
+	assert_string_equal(seen.buf, "2:survey@9000/-");
+
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(store_timer_list(st, t1, collect_timer, &seen), 0);
+	assert_string_equal(seen.buf, "1:first_response-warning@4000/-=fired@4001 "
+	    "1:first_response-breach@5000/-=cancelled@1500");
+	memset(&seen, 0, sizeof(seen));
+	assert_int_equal(store_timer_list(st, t2, collect_timer, &seen), 0);
+	assert_string_equal(seen.buf, "2:remind@4000/alice@example.com=skipped@4003 "
+	    "2:survey@9000/-");
+
+	/* A done timer always has both its time and its outcome. */
+	assert_int_equal(raw_int(f->path, "SELECT count(*) FROM timers WHERE "
+	    "(fired_at IS NULL) <> (outcome IS NULL)"), 0);
+	assert_int_equal(store_timer_done(st, 4, "exploded", 9001), -1);
+	assert_false(store_error_temporary(st));
+	store_close(&st);
+}
+
+static void
+ticket_brief_and_satisfaction(void **state)
+{
+	struct fixture *f = *state;
+	struct store *st = open_ok(f->path);
+	struct store_ticket_brief b;
+	int64_t t = add_ticket(st, 1000), mt = -1, mid;
+	char kind[32], *raw;
+	size_t len;
+
+	assert_int_equal(store_ticket_brief(st, 99, &b), 0);
+	assert_int_equal(store_ticket_brief(st, t, &b), 1);
+	assert_string_equal(b.status, "new");
+	assert_string_equal(b.queue, "general");
+	assert_int_equal(b.created_at, 1000);
+	assert_int_equal(b.first_response_at, 0);
+	assert_int_equal(b.satisfaction, 0);
+	assert_int_equal(store_ticket_first_response(st, t, 1700), 0);
+	assert_int_equal(store_ticket_set_satisfaction(st, t, 4, 1800), 0);
+	assert_int_equal(store_ticket_brief(st, t, &b), 1);
+	assert_int_equal(b.first_response_at, 1700);
+	assert_int_equal(b.satisfaction, 4);
+	assert_int_equal(store_ticket_set_satisfaction(st, t, 6, 1800), -1);
+
+	assert_int_equal(store_begin(st), 0);
+	assert_int_equal(store_message_add(st, &(struct store_message){
+	    .ticket_id = t, .direction = "out", .kind = "survey",
+	    .message_id = "s1@example.com", .raw = "Subject: x\r\n\r\nhi\0there",
+	    .raw_len = 23 }, NULL, &mid), 0);
+	assert_int_equal(store_commit(st), 0);
+	assert_int_equal(store_message_kind(st, "s1@example.com", &mt, kind), 1);
+	assert_int_equal(mt, t);
+	assert_string_equal(kind, "survey");
+	assert_int_equal(store_message_kind(st, "nope@example.com", &mt, kind), 0);
+	assert_int_equal(store_message_raw(st, mid, &raw, &len), 1);
+	assert_int_equal(len, 23);
+	assert_memory_equal(raw, "Subject: x\r\n\r\nhi\0there", 23);
+	assert_int_equal(raw[23], '\0');
+	free(raw);
+	assert_int_equal(store_message_raw(st, mid + 1, &raw, &len), 0);
+	assert_null(raw);
+	store_close(&st);
+}
+
 #define T(name) cmocka_unit_test_setup_teardown(name, setup, teardown)
 
 int
@@ -663,6 +812,8 @@ main(void)
 		T(tickets_and_events),
 		T(checks_reject_bad_values),
 		T(busy_is_temporary),
+		T(timers_due_cancel_done),
+		T(ticket_brief_and_satisfaction),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

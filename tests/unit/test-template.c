@@ -583,7 +583,7 @@ static const char *const languages[] = { "cs", "en", "hu", "pl", "sk", NULL };
 static const char *const template_names[] = {
 	"ack.txt", "autoclose.txt", "escalation-breach.txt",
 	"escalation-warning.txt", "notify-new.txt", "notify-reply.txt",
-	"pending-reminder.txt", "reply.txt", "still-working.txt", "survey.txt",
+	"pending-reminder.txt", "remind.txt", "reply.txt", "still-working.txt", "survey.txt",
 	NULL,
 };
 static const char *const answer_names[] = {
