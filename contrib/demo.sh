@@ -55,7 +55,10 @@ smtp = { url = "smtp://127.0.0.1:$MAILSTACK_SUBMISSION_PORT"; tls = "starttls";
          from = "Example Support <support@example.test>"; };
 templates = { dir = "$top/conf/templates"; default_language = "en"; };
 business_hours = { timezone = "Europe/Prague"; days = "Mon-Fri"; hours = "08:00-17:00"; };
-queues = ( { name = "general"; sla = { first_response = "4h"; resolution = "2d"; }; } );
+# survey_delay: the satisfaction survey goes 2 s after the ticket is
+# resolved (the default is a day, so that the customer could try first).
+queues = ( { name = "general"; sla = { first_response = "4h"; resolution = "2d"; };
+             survey_delay = "2s"; } );
 agents = ( { name = "Eva Agentová"; email = "agent1@example.test"; } );
 CONF
 step "postdesk check-config"
@@ -153,6 +156,35 @@ send agent1@example.test "$tmp/2.eml"
 wait_for customer1 2
 echo "Jana received the answer, from the support address:"
 show customer1 2
+
+step "3. Jana gets the satisfaction survey and answers it with a 5"
+wait_for customer1 3
+show customer1 3
+sid=$(field customer1 3 "j['message_id']")
+ssubj=$(field customer1 3 "j['subject']")
+cat >"$tmp/3.eml" <<MAIL
+From: =?UTF-8?Q?Jana_Nov=C3=A1kov=C3=A1?= <customer1@example.test>
+To: support@example.test
+Subject: Re: $ssubj
+Message-ID: <demo-3@example.test>
+In-Reply-To: $sid
+References: <demo-1@example.test> $sid
+Content-Type: text/plain; charset=utf-8
+Content-Transfer-Encoding: 8bit
+
+5
+
+Funguje to, děkuji!
+MAIL
+send customer1@example.test "$tmp/3.eml"
+i=0
+until [ "$(sqlite3 "$tmp/postdesk.db" 'SELECT satisfaction FROM tickets WHERE id = 1')" = 5 ]; do
+	i=$((i + 1))
+	[ $i -le 150 ] || { echo "demo: the rating was not recorded" >&2; cat "$tmp/daemon.log" >&2; exit 1; }
+	kill -USR1 "$daemon_pid"
+	sleep 0.2
+done
+echo "The rating is recorded: satisfaction 5, and the ticket stays resolved."
 
 step "postdesk ticket show 1"
 "$pd" -c "$tmp/postdesk.conf" ticket show 1
