@@ -50,9 +50,98 @@ static const char *const tnames[T_COUNT] = {
 #define NLANG (sizeof(langs) / sizeof(langs[0]))
 #define MAX_RCPT 64
 
+/* An acknowledgement template chosen by name: a queue's ack_template or
+ * a routing rule's template, e.g. "ack-vip" for DIR/<lang>/ack-vip.txt. */
+struct named_tpl {
+	char *name;
+	struct tpl *t[NLANG];	/* NULL: that language lacks it */
+};
+
 struct answers {
 	struct tpl *t[NLANG][T_COUNT];	/* NULL: that language lacks it */
+	struct named_tpl *named;	/* the names other than "ack" */
+	size_t nnamed;
 };
+
+/* A template name is a file name in each language's directory: letters,
+ * digits, '-' and '_' only, so that no name reaches outside it. */
+static bool
+tpl_name_ok(const char *name)
+{
+	size_t n = strlen(name);
+
+	return n > 0 && n <= 64 && strspn(name, "abcdefghijklmnopqrstuvwxyz"
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_") == n;
+}
+
+static const struct named_tpl *
+named_find(const struct answers *a, const char *name)
+{
+	for (size_t i = 0; i < a->nnamed; i++)
+		if (strcmp(a->named[i].name, name) == 0)
+			return &a->named[i];
+	return NULL;
+}
+
+/* Load the template called name (what = where the config names it, for
+ * the error) in every language that has it; at least one must. */
+static int
+named_load(struct answers *a, const struct pd_config *cfg, const char *name,
+    const char *what, char **error_r)
+{
+	struct named_tpl *nt;
+	size_t have = 0;
+
+	if (name == NULL || strcmp(name, "ack") == 0 || named_find(a, name) != NULL)
+		return 0;
+	if (!tpl_name_ok(name)) {
+		*error_r = xasprintf("%s: template '%s': a name may hold only letters, "
+		    "digits, '-' and '_'", what, name);
+		return -1;
+	}
+	a->named = xrealloc(a->named, (a->nnamed + 1) * sizeof(*a->named));
+	nt = &a->named[a->nnamed++];
+	memset(nt, 0, sizeof(*nt));
+	nt->name = xstrdup(name);
+	for (size_t l = 0; l < NLANG; l++) {
+		char *path = xasprintf("%s/%s/%s.txt", cfg->templates_dir, langs[l], name);
+		int rc = 0;
+
+		if (access(path, F_OK) == 0) {
+			rc = tpl_load(path, tpl_variables, &nt->t[l], error_r);
+			have++;
+		}
+		free(path);
+		if (rc < 0)
+			return -1;
+	}
+	if (have == 0) {
+		*error_r = xasprintf("%s: template '%s': no %s/<language>/%s.txt in any "
+		    "language", what, name, cfg->templates_dir, name);
+		return -1;
+	}
+	return 0;
+}
+
+/* Every acknowledgement template the queues and rules name. */
+static int
+named_load_all(struct answers *a, const struct pd_config *cfg, char **error_r)
+{
+	char what[160];
+
+	for (size_t i = 0; i < cfg->nqueues; i++) {
+		snprintf(what, sizeof(what), "queue %s, ack_template", cfg->queues[i].name);
+		if (named_load(a, cfg, cfg->queues[i].ack_template, what, error_r) < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < cfg->nrules; i++) {
+		snprintf(what, sizeof(what), "rule %s, template",
+		    cfg->rules[i].name ? cfg->rules[i].name : "(unnamed)");
+		if (named_load(a, cfg, cfg->rules[i].template, what, error_r) < 0)
+			return -1;
+	}
+	return 0;
+}
 
 int
 answers_load(const struct pd_config *cfg, struct answers **a_r, char **error_r)
@@ -85,6 +174,10 @@ answers_load(const struct pd_config *cfg, struct answers **a_r, char **error_r)
 		answers_free(&a);
 		return -1;
 	}
+	if (named_load_all(a, cfg, error_r) < 0) {
+		answers_free(&a);
+		return -1;
+	}
 	*a_r = a;
 	return 0;
 }
@@ -99,22 +192,38 @@ answers_free(struct answers **ap)
 	for (size_t l = 0; l < NLANG; l++)
 		for (int n = 0; n < T_COUNT; n++)
 			tpl_free(&a->t[l][n]);
+	for (size_t i = 0; i < a->nnamed; i++) {
+		for (size_t l = 0; l < NLANG; l++)
+			tpl_free(&a->named[i].t[l]);
+		free(a->named[i].name);
+	}
+	free(a->named);
 	free(a);
 	*ap = NULL;
 }
 
 /* The template in the ticket's language, else the default language's,
- * else English's. */
+ * else English's; named (when not NULL) instead of the fixed one. */
 static const struct tpl *
-pick(const struct answers *a, const char *lang, const char *dflt, int name)
+pick_in(const struct answers *a, const struct named_tpl *named, const char *lang,
+    const char *dflt, int name)
 {
 	const char *want[3] = { lang, dflt, "en" };
 
 	for (int w = 0; w < 3; w++)
-		for (size_t l = 0; want[w] != NULL && l < NLANG; l++)
-			if (strcmp(langs[l], want[w]) == 0 && a->t[l][name] != NULL)
-				return a->t[l][name];
+		for (size_t l = 0; want[w] != NULL && l < NLANG; l++) {
+			const struct tpl *t = named ? named->t[l] : a->t[l][name];
+
+			if (strcmp(langs[l], want[w]) == 0 && t != NULL)
+				return t;
+		}
 	return NULL;
+}
+
+static const struct tpl *
+pick(const struct answers *a, const char *lang, const char *dflt, int name)
+{
+	return pick_in(a, NULL, lang, dflt, name);
 }
 
 /* The values a template may use. */
@@ -188,6 +297,7 @@ agent_in_queue(const struct pd_agent *a, const char *queue)
 struct out {
 	const char *kind;
 	int tpl;
+	const struct named_tpl *named;	/* instead of tpl, when not NULL */
 	const char *lang;	/* NULL: the ticket's */
 	struct compose_addr from;
 	bool reply_to_support;
@@ -206,8 +316,9 @@ send_mail(struct ingest *ig, const struct store_ticket_view *t, const struct var
     const struct out *o, int64_t now)
 {
 	const struct pd_config *cfg = ig->cfg;
-	const struct tpl *tp = pick(ig->answers, o->lang ? o->lang : t->language,
+	const struct tpl *tp = pick_in(ig->answers, o->named, o->lang ? o->lang : t->language,
 	    cfg->default_language, o->tpl);
+	const char *tname = o->named ? o->named->name : tnames[o->tpl];
 	struct compose_addr support = { cfg->smtp.from_name, cfg->smtp.from_addr };
 	unsigned char guid[16], digest[32];
 	struct pd_buf rcpt;
@@ -218,12 +329,12 @@ send_mail(struct ingest *ig, const struct store_ticket_view *t, const struct var
 	int rc;
 
 	if (tp == NULL) {
-		log_warn("answer: no %s template for language %s; nothing sent", tnames[o->tpl],
+		log_warn("answer: no %s template for language %s; nothing sent", tname,
 		    t->language ? t->language : "-");
 		return 0;
 	}
 	if (tpl_render(tp, lookup, (void *)v, &subject, &body) < 0) {
-		log_error("answer: ticket=%" PRId64 " cannot render %s", t->id, tnames[o->tpl]);
+		log_error("answer: ticket=%" PRId64 " cannot render %s", t->id, tname);
 		return 0;
 	}
 	/* A stable GUID per ticket for Outlook's conversation view. */
@@ -524,6 +635,19 @@ tell_agent(struct ingest *ig, const struct msg *m, const struct store_ticket_vie
 	return rc;
 }
 
+/* The acknowledgement a rule or the ticket's queue names instead of
+ * "ack"; NULL: the standard one. */
+static const struct named_tpl *
+ack_named(const struct ingest *ig, const struct route_result *rr,
+    const struct store_ticket_view *t)
+{
+	const struct pd_queue *q = config_queue(ig->cfg, t->queue);
+	const char *name = rr != NULL && rr->template != NULL ? rr->template :
+	    q != NULL ? q->ack_template : NULL;
+
+	return name != NULL ? named_find(ig->answers, name) : NULL;
+}
+
 int
 answer_message(struct ingest *ig, const struct msg *m, const char *kind, int64_t ticket,
     bool created, int64_t now, const struct route_result *rr, const struct agent_outcome *ao)
@@ -531,7 +655,7 @@ answer_message(struct ingest *ig, const struct msg *m, const char *kind, int64_t
 	struct store_ticket_view t;
 	const char *refs[34];
 	size_t nrefs = 0;
-	int found, rc = 0, err;
+	int found, rc = 0, err = 0;
 
 	if (ig->answers == NULL || ticket == 0)
 		return 0;
@@ -554,7 +678,7 @@ answer_message(struct ingest *ig, const struct msg *m, const char *kind, int64_t
 			struct compose_addr to = { m->from.name, m->from.addr };
 			struct vars v;
 			struct out o = {
-				.kind = "ack", .tpl = T_ACK,
+				.kind = "ack", .tpl = T_ACK, .named = ack_named(ig, rr, &t),
 				.from = { ig->cfg->smtp.from_name, ig->cfg->smtp.from_addr },
 				.to = &to, .nto = 1, .automatic = true,
 				.env_from = auto_sender(ig->cfg),
