@@ -16,28 +16,39 @@
 struct tzswitch {
 	char *old;
 	bool had;
+	bool same;	/* TZ was the wanted zone already: nothing to undo */
 };
 
+/* When TZ already names the zone (bizhours_hold), tzset() finds its value
+ * unchanged and returns at once; a switch would re-read the zone file. */
 static void
 tz_enter(struct tzswitch *s, const char *tz)
 {
+	const char *want = tz && *tz ? tz : "UTC";
 	const char *old = getenv("TZ");
 
+	s->same = old != NULL && strcmp(old, want) == 0;
 	s->had = old != NULL;
-	s->old = old ? xstrdup(old) : NULL;
-	setenv("TZ", tz && *tz ? tz : "UTC", 1);
+	s->old = NULL;
+	if (!s->same) {
+		s->old = old ? xstrdup(old) : NULL;
+		setenv("TZ", want, 1);
+	}
 	tzset();
 }
 
 static void
 tz_leave(struct tzswitch *s)
 {
+	if (s->same)
+		return;
 	if (s->had)
 		setenv("TZ", s->old, 1);
 	else
 		unsetenv("TZ");
 	tzset();
 	free(s->old);
+	s->old = NULL;
 }
 
 static bool
@@ -152,4 +163,105 @@ bizhours_format(const struct pd_business_hours *bh, int64_t t, const char *lang,
 		snprintf(buf, size, "%s %d %s, %02d:%02d %s", days_en[d.tm_wday], d.tm_mday,
 		    months_en[d.tm_mon], d.tm_hour, d.tm_min, d.tm_zone);
 	tz_leave(&sw);
+}
+
+/* Every day, all day, in UTC, no holidays: working time is calendar time
+ * (the default without business_hours in the config). */
+static bool
+all_the_time(const struct pd_business_hours *bh)
+{
+	return bh->nranges == 0 ||
+	    (bh->days == 0x7f && bh->nranges == 1 && bh->ranges[0].start == 0 &&
+	    bh->ranges[0].end == 1440 && bh->nholidays == 0 &&
+	    (bh->timezone == NULL || *bh->timezone == '\0' ||
+	    strcmp(bh->timezone, "UTC") == 0));
+}
+
+int64_t
+bizhours_between(const struct pd_business_hours *bh, int64_t from, int64_t to)
+{
+	struct tzswitch sw;
+	int64_t sum = 0, t = from;
+
+	if (to <= from)
+		return 0;
+	if (all_the_time(bh))
+		return to - from;
+	tz_enter(&sw, bh->timezone);
+	/* Day by day in local time, so that a DST change moves the ranges
+	 * with the clock (a 23- or 25-hour day keeps its 08:00-17:00). */
+	while (t < to) {
+		time_t tt = (time_t)t;
+		struct tm d;
+
+		localtime_r(&tt, &d);
+		if ((bh->days & (1u << d.tm_wday)) && !holiday(bh, &d)) {
+			for (size_t i = 0; i < bh->nranges; i++) {
+				int64_t rs = at_minute(&d, bh->ranges[i].start);
+				int64_t re = at_minute(&d, bh->ranges[i].end);
+				int64_t lo = rs > from ? rs : from;
+				int64_t hi = re < to ? re : to;
+
+				if (hi > lo)
+					sum += hi - lo;
+			}
+		}
+		d.tm_mday++;
+		t = at_minute(&d, 0);
+	}
+	tz_leave(&sw);
+	return sum;
+}
+
+int64_t
+bizhours_midnight(const struct pd_business_hours *bh, int64_t t, int days)
+{
+	struct tzswitch sw;
+	time_t tt = (time_t)t;
+	struct tm d;
+	int64_t r;
+
+	tz_enter(&sw, bh->timezone);
+	localtime_r(&tt, &d);
+	d.tm_mday += days;
+	r = at_minute(&d, 0);
+	tz_leave(&sw);
+	return r;
+}
+
+int64_t
+bizhours_local(const struct pd_business_hours *bh, int year, int month, int day,
+    int hour, int min, int sec)
+{
+	struct tzswitch sw;
+	struct tm d = { .tm_year = year - 1900, .tm_mon = month - 1, .tm_mday = day,
+		.tm_hour = hour, .tm_min = min, .tm_sec = sec, .tm_isdst = -1 };
+	int64_t r;
+
+	tz_enter(&sw, bh->timezone);
+	r = (int64_t)mktime(&d);
+	tz_leave(&sw);
+	return r;
+}
+
+/* The zone bizhours_hold() set, undone by bizhours_release(). */
+static struct tzswitch held;
+static bool holding;
+
+void
+bizhours_hold(const struct pd_business_hours *bh)
+{
+	if (holding)
+		return;
+	tz_enter(&held, bh->timezone);
+	holding = true;
+}
+
+void
+bizhours_release(void)
+{
+	if (!holding)
+		return;
+	tz_leave(&held);
+	holding = false;
 }
