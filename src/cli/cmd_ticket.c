@@ -33,11 +33,24 @@ int
 cli_open_store(const struct cli *cli, const char *cmd, struct store **st_r)
 {
 	struct pd_config *cfg;
+	int rc = cli_open_config_store(cli, cmd, &cfg, st_r);
+
+	if (rc == EX_OK)
+		config_free(&cfg);
+	return rc;
+}
+
+int
+cli_open_config_store(const struct cli *cli, const char *cmd, struct pd_config **cfg_r,
+    struct store **st_r)
+{
+	struct pd_config *cfg;
 	struct stat sb;
 	char *err = NULL;
 	int rc = EX_OK;
 
 	*st_r = NULL;
+	*cfg_r = NULL;
 	if (cli_load_config(cli, &cfg) < 0)
 		return EX_CONFIG;
 	/* store_open() creates a missing database; a command that only
@@ -60,9 +73,11 @@ cli_open_store(const struct cli *cli, const char *cmd, struct store **st_r)
 		    EX_TEMPFAIL : EX_NOINPUT;
 		fprintf(stderr, "postdesk: %s: %s\n", cmd, err);
 		free(err);
+		config_free(&cfg);
+		return rc;
 	}
-	config_free(&cfg);
-	return rc;
+	*cfg_r = cfg;
+	return EX_OK;
 }
 
 int
@@ -189,6 +204,12 @@ put_cell(const char *s, size_t width, bool pad)
 		used = put_safe(s, width, false);
 	for (; pad && used < width; used++)
 		putchar(' ');
+}
+
+void
+cli_put_cell(const char *s, size_t width, bool pad)
+{
+	put_cell(s, width, pad);
 }
 
 /* "45s", "12m", "5h", "3d", "2y": how long ago t was. */
