@@ -47,6 +47,8 @@ int cli_open_store(const struct cli *cli, const char *cmd, struct store **st_r);
 /* The same, and the config too (config_free() it) when EX_OK. */
 int cli_open_config_store(const struct cli *cli, const char *cmd, struct pd_config **cfg_r,
     struct store **st_r);
+/* The same with a config already loaded. */
+int cli_open_store_of(const struct pd_config *cfg, const char *cmd, struct store **st_r);
 /* s for a terminal in a cell of width columns: control characters and
  * broken UTF-8 as '?', cut with an ellipsis when longer, padded with
  * spaces when pad. */
@@ -91,8 +93,9 @@ int cli_stats_compute(struct cli *cli, const struct cli_command *cmd,
     struct stats *s);
 /* t as "2024-05-01 09:30 CEST" in the business hours' zone. */
 void cli_local_time(const struct pd_business_hours *bh, int64_t t, char buf[48]);
-/* "45s", "12m05s", "2h05m", "3d04h". */
-void cli_duration(int64_t secs, char buf[24]);
+/* "45s", "12m05s", "2h05m", then "3d04h", or with hours "73h00m" (for
+ * business time, where a day of work is not 24 hours). */
+void cli_duration(int64_t secs, bool hours, char buf[24]);
 
 /* The command table entry for name, or NULL. */
 const struct cli_command *cli_find(const char *name);

@@ -100,12 +100,12 @@ cli_stats_compute(struct cli *cli, const struct cli_command *cmd,
 {
 	struct stats_options o = { .now = (int64_t)time(NULL), .queue = p->queue,
 		.series = series };
-	struct store *st;
+	struct store *st = NULL;
 	char *err = NULL;
-	int rc;
+	int rc = EX_OK;
 
-	if ((rc = cli_open_config_store(cli, cmd->name, cfg_r, &st)) != EX_OK)
-		return rc;
+	if (cli_load_config(cli, cfg_r) < 0)
+		return EX_CONFIG;
 	o.until = o.now;
 	if (p->since != NULL &&
 	    cli_parse_date(p->since, &(*cfg_r)->hours, o.now, false, &o.since) < 0)
@@ -115,10 +115,12 @@ cli_stats_compute(struct cli *cli, const struct cli_command *cmd,
 	    cli_parse_date(p->until, &(*cfg_r)->hours, o.now, true, &o.until) < 0)
 		rc = cli_usage_error(cmd, "--until '%s': a date (2024-05-31, "
 		    "2024-05-31T18:00[:00][Z]), now, or a time ago (7d, 12h)", p->until);
-	else if (series && o.since == 0)
+	else if (series && o.since == 0)	/* the report: 30 days to until */
 		o.since = bizhours_midnight(&(*cfg_r)->hours, o.until - 1, -29);
 	if (rc == EX_OK && o.since >= o.until)
 		rc = cli_usage_error(cmd, "--since must be before --until");
+	if (rc == EX_OK)
+		rc = cli_open_store_of(*cfg_r, cmd->name, &st);
 	if (rc == EX_OK && stats_compute(st, *cfg_r, &o, s, &err) < 0) {
 		fprintf(stderr, "postdesk: %s: %s\n", cmd->name, err);
 		rc = store_error_temporary(st) ? EX_TEMPFAIL : EX_SOFTWARE;
@@ -144,13 +146,13 @@ cli_local_time(const struct pd_business_hours *bh, int64_t t, char buf[48])
 }
 
 void
-cli_duration(int64_t s, char buf[24])
+cli_duration(int64_t s, bool hours, char buf[24])
 {
 	if (s < 60)
 		snprintf(buf, 24, "%" PRId64 "s", s);
 	else if (s < 3600)
 		snprintf(buf, 24, "%" PRId64 "m%02" PRId64 "s", s / 60, s % 60);
-	else if (s < 86400)
+	else if (s < 86400 || hours)
 		snprintf(buf, 24, "%" PRId64 "h%02" PRId64 "m", s / 3600, s % 3600 / 60);
 	else
 		snprintf(buf, 24, "%" PRId64 "d%02" PRId64 "h", s / 86400, s % 86400 / 3600);
@@ -240,22 +242,23 @@ text_tickets(const struct rows *r)
 }
 
 static void
-put_dur(bool have, int64_t s)
+put_dur(bool have, int64_t s, bool hours)
 {
 	char buf[24];
 
 	if (!have)
 		snprintf(buf, sizeof(buf), "-");
 	else
-		cli_duration(s, buf);
+		cli_duration(s, hours, buf);
 	printf(" %8s", buf);
 }
 
 static void
 text_times(const struct rows *r, bool res)
 {
-	printf("\n%s (business hours | calendar time)\n%-*s %8s %8s %8s   %8s %8s\n",
-	    res ? "Resolution time (tickets resolved)" : "First response time (tickets answered)",
+	printf("\n%s in the period: business hours | calendar time\n"
+	    "%-*s %8s %8s %8s   %8s %8s\n",
+	    res ? "Resolution time, tickets resolved" : "First response time, tickets answered",
 	    (int)r->width, "", "TICKETS", "MEDIAN", "P90", "MEDIAN", "P90");
 	for (size_t i = 0; i < r->n; i++) {
 		const struct stats_time *t = res ? &r->v[i].f->resolution :
@@ -263,11 +266,11 @@ text_times(const struct rows *r, bool res)
 
 		put_label(r, &r->v[i]);
 		printf(" %8" PRId64, t->count);
-		put_dur(t->count > 0, t->median_biz);
-		put_dur(t->count > 0, t->p90_biz);
+		put_dur(t->count > 0, t->median_biz, true);
+		put_dur(t->count > 0, t->p90_biz, true);
 		fputs(" |", stdout);
-		put_dur(t->count > 0, t->median_cal);
-		put_dur(t->count > 0, t->p90_cal);
+		put_dur(t->count > 0, t->median_cal, false);
+		put_dur(t->count > 0, t->p90_cal, false);
 		putchar('\n');
 	}
 }

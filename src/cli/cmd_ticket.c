@@ -45,14 +45,28 @@ cli_open_config_store(const struct cli *cli, const char *cmd, struct pd_config *
     struct store **st_r)
 {
 	struct pd_config *cfg;
-	struct stat sb;
-	char *err = NULL;
-	int rc = EX_OK;
+	int rc;
 
 	*st_r = NULL;
 	*cfg_r = NULL;
 	if (cli_load_config(cli, &cfg) < 0)
 		return EX_CONFIG;
+	if ((rc = cli_open_store_of(cfg, cmd, st_r)) != EX_OK) {
+		config_free(&cfg);
+		return rc;
+	}
+	*cfg_r = cfg;
+	return EX_OK;
+}
+
+int
+cli_open_store_of(const struct pd_config *cfg, const char *cmd, struct store **st_r)
+{
+	struct stat sb;
+	char *err = NULL;
+	int rc = EX_OK;
+
+	*st_r = NULL;
 	/* store_open() creates a missing database; a command that only
 	 * reads must not leave an empty one behind (nor hide a wrong path). */
 	if (strcmp(cfg->database, ":memory:") != 0 &&
@@ -63,7 +77,6 @@ cli_open_config_store(const struct cli *cli, const char *cmd, struct pd_config *
 		else
 			fprintf(stderr, "postdesk: %s: %s: %s\n", cmd,
 			    cfg->database, strerror(errno));
-		config_free(&cfg);
 		return EX_NOINPUT;
 	}
 	if (store_open(cfg->database, st_r, &err) < 0) {
@@ -73,11 +86,8 @@ cli_open_config_store(const struct cli *cli, const char *cmd, struct pd_config *
 		    EX_TEMPFAIL : EX_NOINPUT;
 		fprintf(stderr, "postdesk: %s: %s\n", cmd, err);
 		free(err);
-		config_free(&cfg);
-		return rc;
 	}
-	*cfg_r = cfg;
-	return EX_OK;
+	return rc;
 }
 
 int

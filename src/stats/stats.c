@@ -472,10 +472,12 @@ rank_seen(struct stats_time *tm, size_t rank, uint32_t v, bool biz)
 static void
 percentiles(struct calc *c, struct entries *es, bool res, bool biz)
 {
-	size_t *seen_q = xcalloc(c->queues.n + 1, sizeof(size_t));
-	size_t *seen_a = xcalloc(c->agents.n + 1, sizeof(size_t));
-	size_t seen = 0;
+	size_t *seen_q, *seen_a, seen = 0;
 
+	if (es->n == 0)
+		return;
+	seen_q = xcalloc(c->queues.n + 1, sizeof(size_t));
+	seen_a = xcalloc(c->agents.n + 1, sizeof(size_t));
 #define TIME(g) (res ? &(g)->resolution : &(g)->first_response)
 	qsort(es->v, es->n, sizeof(*es->v), biz ? by_biz : by_cal);
 	for (size_t i = 0; i < es->n; i++) {
