@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "postdesk/ingest.h"
 
@@ -96,6 +97,11 @@ void cli_local_time(const struct pd_business_hours *bh, int64_t t, char buf[48])
 /* "45s", "12m05s", "2h05m", then "3d04h", or with hours "73h00m" (for
  * business time, where a day of work is not 24 hours). */
 void cli_duration(int64_t secs, bool hours, char buf[24]);
+
+/* report_html.c: the whole page for s (queue: the --queue given, or
+ * NULL); errors show in ferror(f). */
+void report_html_write(FILE *f, const struct pd_config *cfg, const struct stats *s,
+    const char *queue);
 
 /* The command table entry for name, or NULL. */
 const struct cli_command *cli_find(const char *name);
