@@ -42,4 +42,14 @@ int64_t bizhours_local(const struct pd_business_hours *bh, int year, int month, 
 void bizhours_hold(const struct pd_business_hours *bh);
 void bizhours_release(void);
 
+/* Many bizhours_between() over the same hours (statistics): a calendar
+ * keeps each local day's working ranges, and the working time before it,
+ * once worked out, so that a span of any length costs two lookups. It
+ * borrows bh, which must outlive it. Same results as bizhours_between. */
+struct bizhours_cal;
+struct bizhours_cal *bizhours_cal_new(const struct pd_business_hours *bh);
+int64_t bizhours_cal_between(struct bizhours_cal *cal, int64_t from, int64_t to);
+/* Free and set *cal to NULL; NULL is fine. */
+void bizhours_cal_free(struct bizhours_cal **cal);
+
 #endif

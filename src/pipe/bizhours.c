@@ -265,3 +265,197 @@ bizhours_release(void)
 	tz_leave(&held);
 	holding = false;
 }
+
+/* --- the calendar ------------------------------------------------------------ */
+
+/* One local day: where it starts, its working ranges as instants, and the
+ * working time of the calendar's days before it. */
+struct calday {
+	int64_t start;
+	int64_t before;
+	size_t n;
+	int64_t rs[8], re[8];
+};
+
+/* Days in a row, d[0] .. d[n - 1]; end is the start of the day after. */
+struct bizhours_cal {
+	const struct pd_business_hours *bh;
+	struct calday *d;
+	size_t n, cap;
+	int64_t end;
+};
+
+/* Beyond this many days a span is counted day by day, uncached. */
+#define CAL_MAX_DAYS (200 * 366)
+
+_Static_assert(sizeof(((struct pd_business_hours *)0)->ranges) /
+    sizeof(((struct pd_business_hours *)0)->ranges[0]) <= 8, "calday holds 8 ranges");
+
+/* The day that holds t (the zone entered); *next_r is the next one's start. */
+static void
+calday_fill(const struct pd_business_hours *bh, int64_t t, struct calday *c, int64_t *next_r)
+{
+	time_t tt = (time_t)t;
+	struct tm d;
+
+	localtime_r(&tt, &d);
+	c->start = at_minute(&d, 0);
+	c->n = 0;
+	if ((bh->days & (1u << d.tm_wday)) && !holiday(bh, &d))
+		for (size_t i = 0; i < bh->nranges; i++) {
+			int64_t rs = at_minute(&d, bh->ranges[i].start);
+			int64_t re = at_minute(&d, bh->ranges[i].end);
+
+			if (re > rs) {
+				c->rs[c->n] = rs;
+				c->re[c->n++] = re;
+			}
+		}
+	d.tm_mday++;
+	*next_r = at_minute(&d, 0);
+}
+
+static int64_t
+calday_work(const struct calday *c)
+{
+	int64_t w = 0;
+
+	for (size_t i = 0; i < c->n; i++)
+		w += c->re[i] - c->rs[i];
+	return w;
+}
+
+/* The working time of day c within [from, to). */
+static int64_t
+calday_overlap(const struct calday *c, int64_t from, int64_t to)
+{
+	int64_t w = 0;
+
+	for (size_t i = 0; i < c->n; i++) {
+		int64_t lo = c->rs[i] > from ? c->rs[i] : from;
+		int64_t hi = c->re[i] < to ? c->re[i] : to;
+
+		if (hi > lo)
+			w += hi - lo;
+	}
+	return w;
+}
+
+static void
+cal_grow(struct bizhours_cal *cal, size_t more)
+{
+	if (cal->n + more > cal->cap) {
+		cal->cap = (cal->n + more) * 2;
+		cal->d = xrealloc(cal->d, cal->cap * sizeof(*cal->d));
+	}
+}
+
+/* Make the days cover [from, to]; false when that would be too many. */
+static bool
+cal_cover(struct bizhours_cal *cal, int64_t from, int64_t to)
+{
+	int64_t next;
+
+	if (cal->n == 0) {
+		cal_grow(cal, 1);
+		calday_fill(cal->bh, from, &cal->d[0], &cal->end);
+		cal->d[0].before = 0;
+		cal->n = 1;
+	}
+	if (from < cal->d[0].start) {
+		/* the days before, oldest first, put in front at once */
+		size_t k = 0;
+		struct calday *v = NULL;
+
+		for (int64_t t = from; t < cal->d[0].start; t = next) {
+			if (cal->n + k >= CAL_MAX_DAYS) {
+				free(v);
+				return false;
+			}
+			v = xrealloc(v, (k + 1) * sizeof(*v));
+			calday_fill(cal->bh, t, &v[k++], &next);
+		}
+		cal_grow(cal, k);
+		memmove(cal->d + k, cal->d, cal->n * sizeof(*cal->d));
+		memcpy(cal->d, v, k * sizeof(*v));
+		free(v);
+		cal->n += k;
+		cal->d[0].before = 0;
+		for (size_t i = 1; i < cal->n; i++)
+			cal->d[i].before = cal->d[i - 1].before + calday_work(&cal->d[i - 1]);
+	}
+	while (cal->end <= to) {
+		struct calday *last;
+
+		if (cal->n >= CAL_MAX_DAYS)
+			return false;
+		cal_grow(cal, 1);
+		last = &cal->d[cal->n - 1];
+		calday_fill(cal->bh, cal->end, &cal->d[cal->n], &next);
+		cal->d[cal->n].before = last->before + calday_work(last);
+		cal->n++;
+		cal->end = next;
+	}
+	return true;
+}
+
+/* The index of the day that holds t (covered). */
+static size_t
+cal_find(const struct bizhours_cal *cal, int64_t t)
+{
+	size_t lo = 0, hi = cal->n;
+
+	while (hi - lo > 1) {	/* d[lo].start <= t < d[hi].start (or end) */
+		size_t mid = (lo + hi) / 2;
+
+		if (cal->d[mid].start <= t)
+			lo = mid;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+struct bizhours_cal *
+bizhours_cal_new(const struct pd_business_hours *bh)
+{
+	struct bizhours_cal *cal = xcalloc(1, sizeof(*cal));
+
+	cal->bh = bh;
+	return cal;
+}
+
+int64_t
+bizhours_cal_between(struct bizhours_cal *cal, int64_t from, int64_t to)
+{
+	struct tzswitch sw;
+	size_t i, j;
+	bool covered;
+
+	if (to <= from)
+		return 0;
+	if (all_the_time(cal->bh))
+		return to - from;
+	tz_enter(&sw, cal->bh->timezone);
+	covered = to - from < (int64_t)CAL_MAX_DAYS * 86400 / 2 && cal_cover(cal, from, to);
+	tz_leave(&sw);
+	if (!covered)
+		return bizhours_between(cal->bh, from, to);
+	i = cal_find(cal, from);
+	j = cal_find(cal, to);
+	if (i == j)
+		return calday_overlap(&cal->d[i], from, to);
+	return calday_overlap(&cal->d[i], from, INT64_MAX) +
+	    (cal->d[j].before - cal->d[i + 1].before) +
+	    calday_overlap(&cal->d[j], INT64_MIN, to);
+}
+
+void
+bizhours_cal_free(struct bizhours_cal **cal)
+{
+	if (*cal == NULL)
+		return;
+	free((*cal)->d);
+	free(*cal);
+	*cal = NULL;
+}

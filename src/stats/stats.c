@@ -216,6 +216,7 @@ struct calc {
 	struct groups queues, agents;
 	struct entries frt, res;
 	struct stats_series *series;
+	struct bizhours_cal *cal;	/* business time, day by day once */
 };
 
 static uint32_t
@@ -267,14 +268,14 @@ frt_bucket(int64_t d)
  * done is when the promise was kept (0: not yet); a ticket solved before
  * its first answer was due, without one, needed none. */
 static int
-sla_outcome(const struct pd_business_hours *bh, int64_t target, int64_t created,
+sla_outcome(struct bizhours_cal *cal, int64_t target, int64_t created,
     int64_t done, int64_t solved, int64_t now)
 {
 	if (target <= 0)
 		return 0;
 	if (done != 0)
-		return bizhours_between(bh, created, done) <= target ? 1 : -1;
-	return bizhours_between(bh, created, solved ? solved : now) > target ? -1 : 0;
+		return bizhours_cal_between(cal, created, done) <= target ? 1 : -1;
+	return bizhours_cal_between(cal, created, solved ? solved : now) > target ? -1 : 0;
 }
 
 static void
@@ -335,11 +336,10 @@ status_index(const char *s)
 }
 
 static void
-facts_to_adds(const struct calc *c, const struct store_stats_ticket *t,
+facts_to_adds(struct calc *c, const struct store_stats_ticket *t,
     const struct facts *f, struct adds *a)
 {
 	const struct stats_options *o = c->o;
-	const struct pd_business_hours *bh = &c->cfg->hours;
 	const struct pd_sla *sla = sla_of(c->cfg, t->queue);
 	bool cohort = in_period(o, t->created_at);
 
@@ -350,20 +350,20 @@ facts_to_adds(const struct calc *c, const struct store_stats_ticket *t,
 	a->age = age_bucket(o->now - t->created_at);
 	a->frt_biz = a->frt_cal = a->res_biz = a->res_cal = -1;
 	if (f->first_reply != 0 && in_period(o, f->first_reply)) {
-		a->frt_biz = bizhours_between(bh, t->created_at, f->first_reply);
+		a->frt_biz = bizhours_cal_between(c->cal, t->created_at, f->first_reply);
 		a->frt_cal = f->first_reply > t->created_at ? f->first_reply - t->created_at : 0;
 	}
 	if (f->solve_in != 0) {
-		a->res_biz = bizhours_between(bh, t->created_at, f->solve_in);
+		a->res_biz = bizhours_cal_between(c->cal, t->created_at, f->solve_in);
 		a->res_cal = f->solve_in > t->created_at ? f->solve_in - t->created_at : 0;
 		if (f->replies_to_solve > 0)
 			a->fcr = f->replies_to_solve == 1 ? 1 : -1;
 		a->reopen = f->reopened ? 1 : -1;
 	}
 	if (cohort && sla != NULL) {
-		a->sla_fr = sla_outcome(bh, sla->first_response, t->created_at, f->first_reply,
+		a->sla_fr = sla_outcome(c->cal, sla->first_response, t->created_at, f->first_reply,
 		    f->first_solve, o->now);
-		a->sla_res = sla_outcome(bh, sla->resolution, t->created_at, f->first_solve, 0,
+		a->sla_res = sla_outcome(c->cal, sla->resolution, t->created_at, f->first_solve, 0,
 		    o->now);
 	}
 	if (f->rating != 0)
@@ -580,6 +580,7 @@ stats_compute(struct store *st, const struct pd_config *cfg,
 			(void)group(&c.agents, cfg->agents[i].email);
 	/* one zone switch for the whole walk, not two per duration */
 	bizhours_hold(&cfg->hours);
+	c.cal = bizhours_cal_new(&cfg->hours);
 	if (o.series && o.since > 0 && o.until > o.since) {
 		series_init(&s->series, o.since, o.until);
 		c.series = &s->series;
@@ -592,6 +593,7 @@ stats_compute(struct store *st, const struct pd_config *cfg,
 		percentiles(&c, &c.res, true, true);
 		percentiles(&c, &c.res, true, false);
 	}
+	bizhours_cal_free(&c.cal);
 	bizhours_release();
 	free(c.frt.v);
 	free(c.res.v);

@@ -34,13 +34,16 @@ _Static_assert(SSTMT_COUNT <= STORE_STATS_STMTS,
 	"SELECT id, queue, status, priority, assignee, created_at FROM tickets "
 
 /* The types come as one JSON array (?1): a list of any length in one
- * prepared statement, no SQL made from data. */
+ * prepared statement, no SQL made from data. "+type" keeps the planner
+ * off events_type_at, which would need a sort of every matching event
+ * (a temporary B-tree spilled to disk for a big database) to get them in
+ * ticket order; events_ticket_at gives that order as it is walked. */
 static const char *const sstmt_sql[SSTMT_COUNT] = {
 	[SSTMT_TICKETS] = TICKET_SELECT "ORDER BY id",
 	[SSTMT_TICKETS_QUEUE] = TICKET_SELECT "WHERE queue = ?1 ORDER BY id",
 	[SSTMT_EVENTS] =
 	    "SELECT ticket_id, at, type, actor, detail FROM events "
-	    "WHERE type IN (SELECT value FROM json_each(?1)) "
+	    "WHERE +type IN (SELECT value FROM json_each(?1)) "
 	    "ORDER BY ticket_id, at, id",
 };
 

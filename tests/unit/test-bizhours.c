@@ -264,6 +264,43 @@ hold_and_release(void **state)
 	assert_null(getenv("TZ"));
 }
 
+/* The calendar gives what bizhours_between gives: random spans over two
+ * years of Prague (DST both ways, holidays, lunch), asked in an order that
+ * makes it grow backwards as well as forwards. */
+static void
+calendar_matches_between(void **state)
+{
+	struct pd_business_hours bh = prague();
+	struct bizhours_cal *cal = bizhours_cal_new(&bh);
+	int64_t base = local("2026-01-01 00:00"), span = 2 * 365 * 86400;
+	unsigned seed = 42;
+
+	for (int i = 0; i < 3000; i++) {
+		int64_t from, len, want, got;
+
+		seed = seed * 1103515245u + 12345u;
+		/* the first half late in the range, then anywhere */
+		from = base + (i < 100 ? span / 2 : 0) + (int64_t)(seed % (unsigned)(span / 2));
+		seed = seed * 1103515245u + 12345u;
+		len = (int64_t)(seed % (i % 3 == 0 ? 40u * 86400 : 3u * 86400)) - 3600;
+		want = bizhours_between(&bh, from, from + len);
+		got = bizhours_cal_between(cal, from, from + len);
+		if (got != want)
+			fail_msg("from %lld, %llds: calendar %lld, between %lld", (long long)from,
+			    (long long)len, (long long)got, (long long)want);
+	}
+	/* exact day edges and the DST weekends */
+	assert_int_equal(bizhours_cal_between(cal, local("2026-03-27 16:00"),
+	    local("2026-03-30 09:00")), 2 * 3600);
+	assert_int_equal(bizhours_cal_between(cal, local("2026-10-23 16:30"),
+	    local("2026-10-26 08:30")), 3600);
+	assert_int_equal(bizhours_cal_between(cal, local("2026-11-23 00:00"),
+	    local("2026-11-30 00:00")), 5 * 8 * 3600);
+	bizhours_cal_free(&cal);
+	assert_null(cal);
+	assert_null(getenv("TZ"));
+}
+
 int
 main(void)
 {
@@ -281,6 +318,7 @@ main(void)
 		cmocka_unit_test(between_calendar_time),
 		cmocka_unit_test(midnight_and_local),
 		cmocka_unit_test(hold_and_release),
+		cmocka_unit_test(calendar_matches_between),
 	};
 
 	unsetenv("TZ");
