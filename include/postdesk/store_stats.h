@@ -39,9 +39,13 @@ struct store_stats_ticket {
 typedef int store_stats_fn(const struct store_stats_ticket *t, void *ctx);
 
 /* Every ticket of queue (NULL: of every queue), in id (= creation) order,
- * with its events whose type is one of types[0 .. ntypes - 1]. Returns 0,
- * the callback's non-zero value, or -1 (store_error() says why). */
-int store_stats_each(struct store *st, const char *queue, const char *const *types,
-    size_t ntypes, store_stats_fn *fn, void *ctx);
+ * with its events whose type is one of types[0 .. ntypes - 1]. since > 0
+ * leaves out the tickets that cannot count in a period starting then:
+ * those created before since, not new, open or pending, and with none of
+ * those events at or after since (a ticket that is handed over still
+ * comes with all its events of those types). Returns 0, the callback's
+ * non-zero value, or -1 (store_error() says why). */
+int store_stats_each(struct store *st, const char *queue, int64_t since,
+    const char *const *types, size_t ntypes, store_stats_fn *fn, void *ctx);
 
 #endif

@@ -585,7 +585,7 @@ stats_compute(struct store *st, const struct pd_config *cfg,
 		series_init(&s->series, o.since, o.until);
 		c.series = &s->series;
 	}
-	rc = store_stats_each(st, o.queue, event_types,
+	rc = store_stats_each(st, o.queue, o.since, event_types,
 	    sizeof(event_types) / sizeof(event_types[0]), one_ticket, &c);
 	if (rc == 0) {
 		percentiles(&c, &c.frt, false, true);

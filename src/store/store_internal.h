@@ -43,7 +43,7 @@ sqlite3_stmt *query_stmt_get(struct store *st, size_t i, const char *sql,
     const char *what);
 
 /* Likewise for store_stats.c's statements. */
-#define STORE_STATS_STMTS 4
+#define STORE_STATS_STMTS 8
 sqlite3_stmt *stats_stmt_get(struct store *st, size_t i, const char *sql,
     const char *what);
 

@@ -8,6 +8,7 @@
  * on the connection is stepping. */
 #include "config.h"
 
+#include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,6 +25,9 @@ enum sstmt_id {
 	SSTMT_TICKETS,
 	SSTMT_TICKETS_QUEUE,
 	SSTMT_EVENTS,
+	SSTMT_SINCE,
+	SSTMT_SINCE_QUEUE,
+	SSTMT_TICKET_EVENTS,
 	SSTMT_COUNT
 };
 
@@ -38,13 +42,29 @@ _Static_assert(SSTMT_COUNT <= STORE_STATS_STMTS,
  * off events_type_at, which would need a sort of every matching event
  * (a temporary B-tree spilled to disk for a big database) to get them in
  * ticket order; events_ticket_at gives that order as it is walked. */
+/* With a start of the period (?2), only the tickets that can count in it:
+ * created since, waiting now, or with one of the events since (found
+ * through events_type_at); their events are then looked up one ticket at
+ * a time. A month of a big database is a small part of it. */
+#define SINCE_WHERE \
+	"(created_at >= ?2 OR status IN ('new', 'open', 'pending') OR id IN " \
+	"(SELECT ticket_id FROM events WHERE type IN (SELECT value FROM json_each(?1)) " \
+	"AND at >= ?2))"
+
 static const char *const sstmt_sql[SSTMT_COUNT] = {
 	[SSTMT_TICKETS] = TICKET_SELECT "ORDER BY id",
-	[SSTMT_TICKETS_QUEUE] = TICKET_SELECT "WHERE queue = ?1 ORDER BY id",
+	[SSTMT_TICKETS_QUEUE] = TICKET_SELECT "WHERE queue = ?3 ORDER BY id",
 	[SSTMT_EVENTS] =
 	    "SELECT ticket_id, at, type, actor, detail FROM events "
 	    "WHERE +type IN (SELECT value FROM json_each(?1)) "
 	    "ORDER BY ticket_id, at, id",
+	[SSTMT_SINCE] = TICKET_SELECT "WHERE " SINCE_WHERE " ORDER BY id",
+	[SSTMT_SINCE_QUEUE] = TICKET_SELECT "WHERE queue = ?3 AND " SINCE_WHERE
+	    " ORDER BY id",
+	[SSTMT_TICKET_EVENTS] =
+	    "SELECT ticket_id, at, type, actor, detail FROM events "
+	    "WHERE ticket_id = ?2 AND +type IN (SELECT value FROM json_each(?1)) "
+	    "ORDER BY at, id",
 };
 
 /* A string that is NULL in the database. */
@@ -141,15 +161,45 @@ types_json(const char *const *types, size_t ntypes)
 	return json_finish(&j);
 }
 
+/* The events of ticket id, from the merged walk (e, positioned at the
+ * next event row; *erc its last result) or by a lookup of their own
+ * (seek). Returns the last sqlite result: SQLITE_ROW or SQLITE_DONE when
+ * all is well. */
+static int
+ticket_events_read(struct ticket_events *te, sqlite3_stmt *e, bool seek, int64_t id,
+    int erc)
+{
+	te->n = 0;
+	pd_buf_reset(&te->pool);
+	if (seek) {
+		sqlite3_reset(e);
+		if ((erc = sqlite3_bind_int64(e, 2, id)) != SQLITE_OK)
+			return erc;
+		while ((erc = sqlite3_step(e)) == SQLITE_ROW)
+			events_add(te, e);
+		return erc;
+	}
+	/* events of tickets before this one (another queue's) */
+	while (erc == SQLITE_ROW && sqlite3_column_int64(e, 0) < id)
+		erc = sqlite3_step(e);
+	while (erc == SQLITE_ROW && sqlite3_column_int64(e, 0) == id) {
+		events_add(te, e);
+		erc = sqlite3_step(e);
+	}
+	return erc;
+}
+
 int
-store_stats_each(struct store *st, const char *queue, const char *const *types,
-    size_t ntypes, store_stats_fn *fn, void *ctx)
+store_stats_each(struct store *st, const char *queue, int64_t since,
+    const char *const *types, size_t ntypes, store_stats_fn *fn, void *ctx)
 {
 	const char *what = "statistics";
-	struct binder t = { stats_stmt_get(st, queue ? SSTMT_TICKETS_QUEUE : SSTMT_TICKETS,
-	    sstmt_sql[queue ? SSTMT_TICKETS_QUEUE : SSTMT_TICKETS], what), SQLITE_OK };
-	struct binder e = { stats_stmt_get(st, SSTMT_EVENTS, sstmt_sql[SSTMT_EVENTS], what),
-	    SQLITE_OK };
+	bool seek = since > 0;
+	enum sstmt_id ti = seek ? (queue ? SSTMT_SINCE_QUEUE : SSTMT_SINCE) :
+	    (queue ? SSTMT_TICKETS_QUEUE : SSTMT_TICKETS);
+	enum sstmt_id ei = seek ? SSTMT_TICKET_EVENTS : SSTMT_EVENTS;
+	struct binder t = { stats_stmt_get(st, ti, sstmt_sql[ti], what), SQLITE_OK };
+	struct binder e = { stats_stmt_get(st, ei, sstmt_sql[ei], what), SQLITE_OK };
 	struct ticket_events te = { 0 };
 	char *tj;
 	int trc, erc, ret = 0;
@@ -158,11 +208,15 @@ store_stats_each(struct store *st, const char *queue, const char *const *types,
 		return -1;
 	tj = types_json(types, ntypes);
 	pd_buf_init(&te.pool, (size_t)1 << 30);
+	if (seek) {
+		bind_text(&t, 1, tj);
+		bind_int(&t, 2, since);
+	}
 	if (queue != NULL)
-		bind_text(&t, 1, queue);
+		bind_text(&t, 3, queue);
 	bind_text(&e, 1, tj);
 	trc = t.rc != SQLITE_OK ? t.rc : e.rc;
-	erc = trc == SQLITE_OK ? sqlite3_step(e.s) : trc;
+	erc = trc != SQLITE_OK ? trc : seek ? SQLITE_DONE : sqlite3_step(e.s);
 	while (trc == SQLITE_OK && (erc == SQLITE_ROW || erc == SQLITE_DONE) &&
 	    (trc = sqlite3_step(t.s)) == SQLITE_ROW) {
 		struct store_stats_ticket row = {
@@ -174,15 +228,7 @@ store_stats_each(struct store *st, const char *queue, const char *const *types,
 			.created_at = sqlite3_column_int64(t.s, 5),
 		};
 
-		/* events of tickets before this one (another queue's) */
-		while (erc == SQLITE_ROW && sqlite3_column_int64(e.s, 0) < row.id)
-			erc = sqlite3_step(e.s);
-		te.n = 0;
-		pd_buf_reset(&te.pool);
-		while (erc == SQLITE_ROW && sqlite3_column_int64(e.s, 0) == row.id) {
-			events_add(&te, e.s);
-			erc = sqlite3_step(e.s);
-		}
+		erc = ticket_events_read(&te, e.s, seek, row.id, erc);
 		if (erc != SQLITE_ROW && erc != SQLITE_DONE)
 			break;
 		events_finish(&te);

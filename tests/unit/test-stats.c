@@ -20,6 +20,7 @@
 #include "postdesk/config.h"
 #include "postdesk/stats.h"
 #include "postdesk/store.h"
+#include "postdesk/store_stats.h"
 
 #define H 3600
 #define D 86400
@@ -382,6 +383,61 @@ percentiles_per_group(void **state)
 	}
 }
 
+/* The walk with a start: only the tickets that can count, each with all
+ * its events of the asked types (the earlier ones too). */
+struct seen {
+	int64_t id[16];
+	size_t nevents[16];
+	size_t n;
+};
+
+static int
+collect(const struct store_stats_ticket *t, void *ctx)
+{
+	struct seen *s = ctx;
+
+	s->id[s->n] = t->id;
+	s->nevents[s->n++] = t->nevents;
+	return 0;
+}
+
+static void
+walk_since(void **state)
+{
+	static const char *const types[] = { "replied", "rating" };
+	struct store *st = open_mem();
+	struct seen s = { .n = 0 };
+	int64_t since = T0 + 10 * D, a, b, c, d, e;
+
+	(void)state;
+	a = ticket(st, "general", "closed", NULL, T0);		/* all before: no */
+	event(st, a, T0 + H, "replied", "bob@example.com", NULL);
+	b = ticket(st, "general", "open", NULL, T0);		/* waiting: yes */
+	c = ticket(st, "billing", "closed", NULL, T0);		/* rated since: yes */
+	event(st, c, T0 + H, "replied", "bob@example.com", NULL);
+	event(st, c, since, "rating", "c@example.net", "5");
+	d = ticket(st, "general", "closed", NULL, since + H);	/* created since: yes */
+	e = ticket(st, "general", "closed", NULL, T0);		/* not an asked type: no */
+	event(st, e, since + H, "message", "c@example.net", "customer");
+	assert_int_equal(store_stats_each(st, NULL, since, types, 2, collect, &s), 0);
+	assert_int_equal(s.n, 3);
+	assert_int_equal(s.id[0], b);
+	assert_int_equal(s.id[1], c);
+	assert_int_equal(s.nevents[1], 2);
+	assert_int_equal(s.id[2], d);
+	s.n = 0;
+	assert_int_equal(store_stats_each(st, "billing", since, types, 2, collect, &s), 0);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(s.id[0], c);
+	s.n = 0;
+	assert_int_equal(store_stats_each(st, NULL, 0, types, 2, collect, &s), 0);
+	assert_int_equal(s.n, 5);
+	assert_int_equal(s.id[0], a);
+	assert_int_equal(s.nevents[0], 1);
+	assert_int_equal(s.nevents[4], 0);
+	store_close(&st);
+}
+
 int
 main(void)
 {
@@ -393,6 +449,7 @@ main(void)
 		cmocka_unit_test(ratings),
 		cmocka_unit_test(series),
 		cmocka_unit_test(percentiles_per_group),
+		cmocka_unit_test(walk_since),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
