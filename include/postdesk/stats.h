@@ -72,9 +72,10 @@ struct stats_figures {
 	struct stats_ratio survey;	/* surveyed that answered / surveyed */
 };
 
-/* The report's time series (whole period, every queue of the filter):
- * bucket i is [start[i], start[i + 1]), local days, weeks (from Monday)
- * or months, whichever keeps it at most 62 buckets... of days, 104 weeks. */
+/* The report's time series (the whole period, the queue filter applied):
+ * bucket i is [start[i], start[i + 1]); local days for a period of up to
+ * 62 days, weeks (from Monday) up to 104 weeks, else months. The first
+ * bucket starts at since, the last ends at until. */
 struct stats_series {
 	const char *unit;	/* "day", "week", "month" */
 	size_t n;

@@ -42,6 +42,14 @@ parse_ago(const char *s, int64_t now, int64_t *t_r)
 	return true;
 }
 
+static int
+days_in_month(int y, int m)
+{
+	static const int days[12] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+
+	return m == 2 && ((y % 4 == 0 && y % 100 != 0) || y % 400 == 0) ? 29 : days[m - 1];
+}
+
 int
 cli_parse_date(const char *s, const struct pd_business_hours *bh, int64_t now,
     bool until, int64_t *t_r)
@@ -77,8 +85,8 @@ cli_parse_date(const char *s, const struct pd_business_hours *bh, int64_t now,
 		if (*rest != '\0')
 			return -1;
 	}
-	if (y < 1970 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 ||
-	    sec > 60)
+	if (y < 1970 || y > 9999 || mo < 1 || mo > 12 || d < 1 || d > days_in_month(y, mo) ||
+	    h > 23 || mi > 59 || sec > 60)
 		return -1;
 	/* a day alone in --until means up to the end of that day */
 	if (date_only && until)

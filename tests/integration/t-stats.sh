@@ -53,6 +53,8 @@ is "$rc" 64 "--json and --prometheus together: exit 64"
 pd stats --since yesterday
 is "$rc" 64 "--since yesterday: exit 64"
 like "$err" "a date \(2024-05-01" "a bad date: says what a date is"
+pd stats --until 2026-02-29
+is "$rc" 64 "--until 2026-02-29 (not a leap year): exit 64"
 pd stats --since 2026-06-10 --until 2026-06-09
 is "$rc" 64 "--since after --until: exit 64"
 pd stats extra
