@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "postdesk/ingest.h"
 
@@ -44,6 +45,15 @@ struct json;
  * or the exit code after printing why: EX_CONFIG, EX_NOINPUT (missing,
  * unreadable), EX_TEMPFAIL (locked). cmd names the command in messages. */
 int cli_open_store(const struct cli *cli, const char *cmd, struct store **st_r);
+/* The same, and the config too (config_free() it) when EX_OK. */
+int cli_open_config_store(const struct cli *cli, const char *cmd, struct pd_config **cfg_r,
+    struct store **st_r);
+/* The same with a config already loaded. */
+int cli_open_store_of(const struct pd_config *cfg, const char *cmd, struct store **st_r);
+/* s for a terminal in a cell of width columns: control characters and
+ * broken UTF-8 as '?', cut with an ellipsis when longer, padded with
+ * spaces when pad. */
+void cli_put_cell(const char *s, size_t width, bool pad);
 /* Print the store's last error; EX_TEMPFAIL when worth retrying, else
  * EX_SOFTWARE. */
 int cli_store_failed(struct store *st, const char *cmd);
@@ -60,6 +70,38 @@ void cli_json_msgid(struct json *j, const char *key, const char *id);
 void cli_json_print(struct json *j);
 /* A message's date: its Date: header, else when it was received. */
 int64_t cli_message_date(int64_t date, int64_t received_at);
+
+/* --- stats and report (cmd_stats.c) ------------------------------------ */
+struct pd_business_hours;
+struct stats;
+
+/* The options both commands take (borrowed from argv; NULL: not given). */
+struct cli_period {
+	const char *since, *until, *queue;
+};
+/* A --since/--until value: YYYY-MM-DD (local midnight in the business
+ * hours' zone; for --until, until the end of that day), YYYY-MM-DDTHH:MM
+ * [:SS] local, the same with Z for UTC, "now", or a time ago ("7d",
+ * "12h"). Returns 0 and *t_r, or -1. */
+int cli_parse_date(const char *s, const struct pd_business_hours *bh, int64_t now,
+    bool until, int64_t *t_r);
+/* Open the config and the store, read the period and compute (series:
+ * the report's time series, since then defaults to 30 days back). EX_OK
+ * with *cfg_r (config_free() it) and s (stats_free() it), else the exit
+ * code after printing why. */
+int cli_stats_compute(struct cli *cli, const struct cli_command *cmd,
+    const struct cli_period *p, bool series, struct pd_config **cfg_r,
+    struct stats *s);
+/* t as "2024-05-01 09:30 CEST" in the business hours' zone. */
+void cli_local_time(const struct pd_business_hours *bh, int64_t t, char buf[48]);
+/* "45s", "12m05s", "2h05m", then "3d04h", or with hours "73h00m" (for
+ * business time, where a day of work is not 24 hours). */
+void cli_duration(int64_t secs, bool hours, char buf[24]);
+
+/* report_html.c: the whole page for s (queue: the --queue given, or
+ * NULL); errors show in ferror(f). */
+void report_html_write(FILE *f, const struct pd_config *cfg, const struct stats *s,
+    const char *queue);
 
 /* The command table entry for name, or NULL. */
 const struct cli_command *cli_find(const char *name);
@@ -92,6 +134,8 @@ int cmd_deliver(struct cli *cli, int argc, char **argv);
 int cmd_quarantine(struct cli *cli, int argc, char **argv);
 int cmd_outbox(struct cli *cli, int argc, char **argv);
 int cmd_route(struct cli *cli, int argc, char **argv);
+int cmd_stats(struct cli *cli, int argc, char **argv);
+int cmd_report(struct cli *cli, int argc, char **argv);
 int cmd_not_implemented(struct cli *cli, int argc, char **argv);
 
 #endif

@@ -33,13 +33,40 @@ int
 cli_open_store(const struct cli *cli, const char *cmd, struct store **st_r)
 {
 	struct pd_config *cfg;
+	int rc = cli_open_config_store(cli, cmd, &cfg, st_r);
+
+	if (rc == EX_OK)
+		config_free(&cfg);
+	return rc;
+}
+
+int
+cli_open_config_store(const struct cli *cli, const char *cmd, struct pd_config **cfg_r,
+    struct store **st_r)
+{
+	struct pd_config *cfg;
+	int rc;
+
+	*st_r = NULL;
+	*cfg_r = NULL;
+	if (cli_load_config(cli, &cfg) < 0)
+		return EX_CONFIG;
+	if ((rc = cli_open_store_of(cfg, cmd, st_r)) != EX_OK) {
+		config_free(&cfg);
+		return rc;
+	}
+	*cfg_r = cfg;
+	return EX_OK;
+}
+
+int
+cli_open_store_of(const struct pd_config *cfg, const char *cmd, struct store **st_r)
+{
 	struct stat sb;
 	char *err = NULL;
 	int rc = EX_OK;
 
 	*st_r = NULL;
-	if (cli_load_config(cli, &cfg) < 0)
-		return EX_CONFIG;
 	/* store_open() creates a missing database; a command that only
 	 * reads must not leave an empty one behind (nor hide a wrong path). */
 	if (strcmp(cfg->database, ":memory:") != 0 &&
@@ -50,7 +77,6 @@ cli_open_store(const struct cli *cli, const char *cmd, struct store **st_r)
 		else
 			fprintf(stderr, "postdesk: %s: %s: %s\n", cmd,
 			    cfg->database, strerror(errno));
-		config_free(&cfg);
 		return EX_NOINPUT;
 	}
 	if (store_open(cfg->database, st_r, &err) < 0) {
@@ -61,7 +87,6 @@ cli_open_store(const struct cli *cli, const char *cmd, struct store **st_r)
 		fprintf(stderr, "postdesk: %s: %s\n", cmd, err);
 		free(err);
 	}
-	config_free(&cfg);
 	return rc;
 }
 
@@ -189,6 +214,12 @@ put_cell(const char *s, size_t width, bool pad)
 		used = put_safe(s, width, false);
 	for (; pad && used < width; used++)
 		putchar(' ');
+}
+
+void
+cli_put_cell(const char *s, size_t width, bool pad)
+{
+	put_cell(s, width, pad);
 }
 
 /* "45s", "12m", "5h", "3d", "2y": how long ago t was. */

@@ -209,6 +209,7 @@ struct store {
 	sqlite3_stmt *stmts[STMT_COUNT];	/* prepared on first use */
 	sqlite3_stmt *query_stmts[STORE_QUERY_STMTS];	/* store_query.c's */
 	sqlite3_stmt *timer_stmts[STORE_TIMER_STMTS];	/* store_timer.c's */
+	sqlite3_stmt *stats_stmts[STORE_STATS_STMTS];	/* store_stats.c's */
 	char *error;		/* owned; the last failure, NULL before one */
 	bool temporary;		/* the last failure is worth retrying */
 };
@@ -304,6 +305,12 @@ sqlite3_stmt *
 timer_stmt_get(struct store *st, size_t i, const char *sql, const char *what)
 {
 	return prepare_once(st, &st->timer_stmts[i], sql, what);
+}
+
+sqlite3_stmt *
+stats_stmt_get(struct store *st, size_t i, const char *sql, const char *what)
+{
+	return prepare_once(st, &st->stats_stmts[i], sql, what);
 }
 
 /* Ready a statement for its next use. Strings are bound SQLITE_STATIC (no
@@ -537,6 +544,8 @@ store_close(struct store **stp)
 		sqlite3_finalize(st->query_stmts[i]);
 	for (size_t i = 0; i < STORE_TIMER_STMTS; i++)
 		sqlite3_finalize(st->timer_stmts[i]);
+	for (size_t i = 0; i < STORE_STATS_STMTS; i++)
+		sqlite3_finalize(st->stats_stmts[i]);
 	rc = sqlite3_close(st->db);
 	if (rc != SQLITE_OK)
 		log_error("store: close: %s", sqlite3_errstr(rc));

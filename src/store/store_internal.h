@@ -47,6 +47,11 @@ sqlite3_stmt *query_stmt_get(struct store *st, size_t i, const char *sql,
 sqlite3_stmt *timer_stmt_get(struct store *st, size_t i, const char *sql,
     const char *what);
 
+/* Likewise for store_stats.c's statements. */
+#define STORE_STATS_STMTS 8
+sqlite3_stmt *stats_stmt_get(struct store *st, size_t i, const char *sql,
+    const char *what);
+
 /* Record a failed sqlite call ("store: WHAT: sqlite's message"), or a
  * failure of the caller's making (permanent). */
 void fail_rc(struct store *st, int rc, const char *what);

@@ -129,11 +129,6 @@ is "$rc" 64 "no command: exit 64"
 pd --no-such-option check-config
 is "$rc" 64 "unknown option: exit 64"
 
-# "report" is not written yet; when it is, pick another unwritten command.
-pd report
-is "$rc" 69 "a command not implemented yet: exit 69 (EX_UNAVAILABLE)"
-like "$err" "not implemented yet" "a command not implemented yet: says so"
-
 # A template that uses an unknown variable is a configuration error,
 # reported with its file and line, never a half-rendered mail later.
 printf 'Subject: {{ticket.tag}}\n\nHello {{customer.nmae}}\n' >"$conf/templates/cs/ack.txt"
