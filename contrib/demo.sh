@@ -10,8 +10,8 @@
 #      the support address and resolves the ticket;
 #   3. the customer gets the satisfaction survey and answers it with "5";
 #
-# then it prints the ticket, the mail each party received and the numbers,
-# and stops and removes everything.
+# then it prints the ticket, the mail each party received and the numbers
+# (postdesk stats), and stops and removes everything.
 set -eu
 top=$(cd "$(dirname "$0")/.." && pwd)
 pd=${POSTDESK:-$top/postdesk}	# POSTDESK=path: a binary built elsewhere
@@ -198,6 +198,9 @@ for u in customer1 agent1; do
 		n=$((n + 1))
 	done
 done
+
+step "postdesk stats"
+"$pd" -c "$tmp/postdesk.conf" stats
 
 step "stopping the daemon (SIGTERM); its log:"
 kill -TERM "$daemon_pid"
