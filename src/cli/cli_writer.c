@@ -47,3 +47,11 @@ cli_writer_close(struct writer *w)
 	config_free(&w->cfg);
 }
 
+void
+cli_log_to_config(const struct pd_config *cfg)
+{
+	enum log_target target;
+
+	if (log_target_parse(cfg->log, &target) == 0)
+		log_set_target(target);
+}

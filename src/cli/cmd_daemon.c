@@ -16,7 +16,7 @@ cmd_daemon(struct cli *cli, int argc, char **argv)
 		return cli_usage_error(cli_find("daemon"), "unexpected argument '%s'", argv[1]);
 	if ((rc = cli_writer_open(cli, &w)) != EX_OK)
 		return rc;
-	rc = daemon_run(&w.ig, w.cfg);
+	rc = daemon_run(&w.ig, &w.cfg, cli->debug);
 	cli_writer_close(&w);
 	return rc;
 }

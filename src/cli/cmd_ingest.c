@@ -66,6 +66,7 @@ cmd_deliver(struct cli *cli, int argc, char **argv)
 		    argv[optind]);
 	if ((rc = cli_writer_open(cli, &w)) != EX_OK)
 		return rc == EX_CONFIG ? EX_TEMPFAIL : rc;	/* let the MTA keep it */
+	cli_log_to_config(w.cfg);
 	if (mailbox != NULL) {
 		src.mailbox = mailbox;
 		src.queue = deliver_queue(w.cfg, mailbox);
