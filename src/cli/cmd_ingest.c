@@ -96,7 +96,8 @@ cmd_deliver(struct cli *cli, int argc, char **argv)
 			log_error("deliver: cannot quarantine: %s", store_error(w.st));
 			rc = EX_TEMPFAIL;
 		} else
-			log_warn("quarantine: mailbox=%s id=%" PRId64 " reason=%s", src.mailbox,
+			log_warn("quarantine: mailbox=%s id=%" PRId64 " reason=%s",
+			    src.mailbox ? src.mailbox : "-",
 			    qid, res.reason);
 	}
 	ingest_result_free(&res);
