@@ -43,9 +43,9 @@ cmd_fetch(struct cli *cli, int argc, char **argv)
 		return cli_usage_error(cmd, "only --once is supported (the daemon command loops)");
 	if (optind != argc)
 		return cli_usage_error(cmd, "unexpected argument '%s'", argv[optind]);
+	cli->unattended = true;
 	if ((rc = cli_writer_open(cli, &w)) != EX_OK)
 		return rc;
-	cli_log_to_config(w.cfg);
 	if (lock_open(w.cfg->database, &lock, &lerr) < 0) {
 		log_error("fetch: %s", lerr);
 		free(lerr);

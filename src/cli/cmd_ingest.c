@@ -64,9 +64,9 @@ cmd_deliver(struct cli *cli, int argc, char **argv)
 	if (optind != argc)
 		return cli_usage_error(cmd, "unexpected argument '%s' (the message is read from standard input)",
 		    argv[optind]);
+	cli->unattended = true;
 	if ((rc = cli_writer_open(cli, &w)) != EX_OK)
 		return rc == EX_CONFIG ? EX_TEMPFAIL : rc;	/* let the MTA keep it */
-	cli_log_to_config(w.cfg);
 	if (mailbox != NULL) {
 		src.mailbox = mailbox;
 		src.queue = deliver_queue(w.cfg, mailbox);
