@@ -485,8 +485,10 @@ daemon_run(struct ingest *ig, struct pd_config **cfgp, bool debug)
 		all = fetch_requested;
 		fetch_requested = false;
 		for (size_t i = 0; i < n && !stop_requested; i++)
-			if (all || boxes[i].next_try <= now)
+			if (all || boxes[i].next_try <= now) {
 				box_round(ig, &boxes[i], now);
+				status_watchdog(&status);
+			}
 		if (stop_requested)
 			break;
 		outbox_in = outbox_round(ig, cfg, lock);
