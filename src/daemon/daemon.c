@@ -30,6 +30,8 @@
 #define IDLE_MAX (29 * 60)	/* RFC 2177: re-issue IDLE within 29 minutes */
 #define BACKOFF_MAX 300
 #define SENDER_RETRY 30		/* seconds between tries of another's sender lock */
+#define OUTBOX_RECHECK 60	/* rows that deliver or another daemon queued are
+				 * seen within this, even while IDLE waits */
 
 static bool stop_requested;
 static bool fetch_requested;
@@ -235,8 +237,8 @@ sender_role(struct ingest *ig, struct pd_lock *lock)
 	return true;
 }
 
-/* Send what is due; returns seconds until the next row is due (IDLE_MAX
- * when nothing waits). */
+/* Send what is due; returns seconds until the next row is due, at most
+ * OUTBOX_RECHECK (IDLE_MAX without smtp). */
 static int
 outbox_round(struct ingest *ig, const struct pd_config *cfg, struct pd_lock *lock)
 {
@@ -260,9 +262,9 @@ outbox_round(struct ingest *ig, const struct pd_config *cfg, struct pd_lock *loc
 	}
 	found = store_outbox_next(ig->st, &next);
 	if (found <= 0)
-		return IDLE_MAX;
+		return OUTBOX_RECHECK;
 	now = (int64_t)time(NULL);
-	return next <= now ? 1 : next - now < IDLE_MAX ? (int)(next - now) : IDLE_MAX;
+	return next <= now ? 1 : next - now < OUTBOX_RECHECK ? (int)(next - now) : OUTBOX_RECHECK;
 }
 
 /* Wait for a signal, IDLE news, the next poll, or wake_in seconds (the
@@ -511,8 +513,9 @@ daemon_run(struct ingest *ig, struct pd_config **cfgp, bool debug)
 		box_done(&boxes[i]);
 	free(boxes);
 	lock_close(&lock);
+	/* The signals stay blocked: unblocked, a second TERM on its way
+	 * would kill the process before it exits 0. */
 	close(sig_fd);
 	sig_fd = -1;
-	sigprocmask(SIG_SETMASK, &oldmask, NULL);
 	return EX_OK;
 }
