@@ -359,9 +359,10 @@ ingest_store(struct ingest *ig, const struct msg *m, const char *raw, size_t len
 	res->kind = kind_of(ig, m, &tr, &agent, &forged);
 	res->via = tr.via;
 	if (forged)
-		log_warn("agent: msgid=<%s> from=%s claims an agent's address without the "
-		    "trusted server's authentication results; taken as a customer's mail",
-		    m->message_id, m->from.addr);
+		log_warn("agent: mailbox=%s uid=%u msgid=<%s> from=%s claims an agent's "
+		    "address without the trusted server's authentication results; taken as "
+		    "a customer's mail", source_name(src), src->uid, m->message_id,
+		    m->from.addr);
 	/* Routing: for new tickets, and for replies where a rule says so. */
 	route_eval(ig->rules, m, tr.ticket == 0 && !tr.loop, &rr, NULL, NULL);
 	if (rr.ignore && tr.ticket == 0 && strcmp(res->kind, "customer") == 0) {
