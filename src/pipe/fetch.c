@@ -256,8 +256,10 @@ fetch_box_run(struct ingest *ig, struct fetch_box *b, struct fetch_stats *stats,
 		size_t k = n - i < FETCH_BATCH ? n - i : FETCH_BATCH;
 		int frc;
 
-		if (i > 0 && b->stop != NULL && b->stop(b->stop_arg))
+		if (i > 0 && b->stop != NULL && b->stop(b->stop_arg)) {
+			r.stopped = true;
 			break;
+		}
 		frc = imapc_fetch(r.c, uids + i, k, fetch_one, &r, &err);
 		/* What was stored before a failure (or a stop) is still
 		 * finished. */
@@ -266,12 +268,12 @@ fetch_box_run(struct ingest *ig, struct fetch_box *b, struct fetch_stats *stats,
 			free(err);
 			break;
 		}
-		if (r.stopped) {
-			log_info("fetch: mailbox=%s uid=%u: stopping here; the rest waits in "
-			    "the mailbox", box->name, r.last_done);
+		if (r.stopped)
 			break;
-		}
 	}
+	if (r.stopped)
+		log_info("fetch: mailbox=%s uid=%u: stopping here; the rest waits in the "
+		    "mailbox", box->name, r.last_done);
 out:
 	store_set_durable(ig->st, true);
 	free(uids);

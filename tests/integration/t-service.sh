@@ -6,7 +6,8 @@
 # - IDLE wakes it for new mail within 2 seconds, with the watchdog's
 #   wake-ups going on at the same time;
 # - SIGHUP: a broken config is refused and the old one stays; a good one
-#   takes effect (a new routing rule, the debug log level);
+#   takes effect (a new routing rule, the debug log level, a renamed
+#   mailbox whose old name another daemon may then serve);
 # - a second daemon on the same mailbox is refused (exit 75, a clear
 #   message), one with a mailbox of its own is not; deliver and ticket
 #   list work beside a running daemon;
@@ -134,6 +135,24 @@ ok "... the new rule applies to new mail" wait_for 5 in_ticket s3@example.test
 is "$(db "SELECT priority FROM tickets t JOIN messages m ON m.ticket_id = t.id WHERE m.message_id = 's3@example.test'")" \
 	urgent "... (priority urgent)"
 ok "... and the debug level is on" logged "debug: fetch: mailbox=$BOX folder=INBOX"
+
+# A reload that renames the mailbox gives its lock up: another daemon may
+# now serve the old name; renaming it back takes the lock again.
+cp "$CONF" "$TEST_TMP/debug.conf"
+sed 's|^imap = {|imap = { name = "renamed";|' "$TEST_TMP/debug.conf" >"$CONF"
+kill -HUP $PID
+ok "a renamed mailbox: the new name is taken" wait_for 5 logged 'daemon: mailbox renamed added'
+ok "... and the old one given up" wait_for 5 logged "daemon: mailbox $BOX removed"
+"$POSTDESK" -c "$TEST_TMP/good.conf" daemon 2>"$TEST_TMP/third.log" &
+P3=$!
+ok "another daemon may now serve the old name" \
+	wait_for 10 grep -q 'daemon: started, 1 mailbox' "$TEST_TMP/third.log"
+kill -TERM $P3
+wait $P3
+is "$?" 0 "... (stopped again with 0)"
+cp "$TEST_TMP/debug.conf" "$CONF"
+kill -HUP $PID
+ok "renamed back" wait_for 5 logged 'daemon: mailbox renamed removed'
 
 # A failing mailbox shows in STATUS=.
 "$SRCDIR/tests/mailstack/mailstack" stop-dovecot "$MAILSTACK_DIR" >/dev/null 2>&1
