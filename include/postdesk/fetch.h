@@ -11,7 +11,9 @@
 #ifndef POSTDESK_FETCH_H
 #define POSTDESK_FETCH_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 struct ingest;
 struct pd_imap;
@@ -28,6 +30,11 @@ struct fetch_box {
 	const struct pd_imap *cfg;	/* borrowed */
 	struct imapc *c;		/* NULL when not connected */
 	uint32_t uidvalidity;
+	/* Asked after each message is stored (NULL: never): true ends the
+	 * round there, after the messages stored so far are marked on the
+	 * server; the rest waits in the mailbox for the next round. */
+	bool (*stop)(void *arg);
+	void *stop_arg;
 };
 
 void fetch_box_init(struct fetch_box *b, const struct pd_imap *cfg);

@@ -1,7 +1,14 @@
 /* log.h: one line per event, to standard error or syslog.
  *
- * Lines about a message carry the same keys everywhere (mailbox=, uid=,
- * msgid=, ticket=) so that one grep follows a message through the pipeline.
+ * Lines about a message carry the same keys everywhere, so that one grep
+ * follows a message through the pipeline:
+ *   mailbox=NAME   the configured mailbox's name (imap.name; for deliver
+ *                  the --mailbox argument, else "-")
+ *   uid=N          its IMAP UID (0 for deliver)
+ *   msgid=<ID>     its Message-ID, with the angle brackets
+ *   ticket=N       the ticket it went to (0: none)
+ * Outgoing mail adds outbox id= and kind=. Keys come after "area: ".
+ *
  * Levels have the Postfix/OpenSMTPD meanings: error = something failed and
  * was handled, warn = suspicious but going on, fatal = cannot continue. */
 #ifndef POSTDESK_LOG_H
@@ -24,9 +31,14 @@ enum log_target {
 	LOG_TO_SYSLOG,
 };
 
-/* Set where lines go and the most verbose level that is written. */
+/* Set where lines go and the most verbose level that is written. syslog:
+ * facility mail, the ident, the pid; error, warning, info and debug become
+ * LOG_ERR, LOG_WARNING, LOG_INFO and LOG_DEBUG. */
 void log_init(const char *ident, enum log_target target, enum log_level level);
+void log_set_target(enum log_target target);
 void log_set_level(enum log_level level);
+/* "stderr", "syslog" → target; returns 0 or -1. */
+int log_target_parse(const char *name, enum log_target *target_r);
 enum log_level log_get_level(void);
 
 /* "error", "warning", "info", "debug" → level; returns 0 or -1. */

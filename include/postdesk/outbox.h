@@ -12,6 +12,7 @@
 #ifndef POSTDESK_OUTBOX_H
 #define POSTDESK_OUTBOX_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -29,6 +30,12 @@ struct outbox_stats {
  * SMTP server is not an error here: the rows are deferred. */
 int outbox_run(struct store *st, const struct pd_config *cfg, int64_t now,
     struct outbox_stats *stats, char **error_r);
+
+/* outbox_run that asks stop(arg) after each message it sent (or tried):
+ * true ends the run there; the rows not tried stay due (the daemon's
+ * SIGTERM). */
+int outbox_run_until(struct store *st, const struct pd_config *cfg, int64_t now,
+    bool (*stop)(void *arg), void *arg, struct outbox_stats *stats, char **error_r);
 
 /* The delay before attempt number attempts + 1 (attempts >= 1). */
 int64_t outbox_backoff(int attempts);

@@ -77,6 +77,12 @@ struct route_rules;
 int route_compile(const struct pd_config *cfg, struct route_rules **r_r,
     char **error_r);
 void route_free(struct route_rules **r);
+/* Whether any regex runs JIT-compiled. False when JIT is turned off, not
+ * built into PCRE2, or cannot get executable memory: systemd's
+ * MemoryDenyWriteExecute= refuses the writable and executable mapping
+ * PCRE2's JIT asks for, pcre2_jit_compile fails, and the interpreter
+ * matches instead, with the same results and limits. */
+bool route_jit(const struct route_rules *r);
 
 /* What the matching rules decided. Every string is borrowed from the
  * config given to route_compile. NULL / -1: no rule set it. */

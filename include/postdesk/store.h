@@ -283,6 +283,10 @@ int store_ticket_set(struct store *st, int64_t ticket, enum store_ticket_field f
 /* How many new, open or pending tickets assignee has (*n_r). */
 int store_open_count(struct store *st, const char *assignee, int64_t *n_r);
 
+/* For the daemon's status line: new, open and pending tickets, and
+ * outbox rows not yet sent (pending or sending). 0 or -1. */
+int store_service_counts(struct store *st, int64_t *open_r, int64_t *outbox_r);
+
 /* --- timers (store_timer.c): due times of a ticket, and what the timers
  * stage reads and writes besides them. A timer waits until it is done:
  * fired, skipped (due, but nothing left to do) or cancelled (the change

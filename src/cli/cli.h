@@ -15,6 +15,9 @@ struct store;
 struct cli {
 	const char *config_path;	/* -c, $POSTDESK_CONFIG or the default */
 	bool debug;			/* -d: log at debug level */
+	bool unattended;		/* daemon, fetch, deliver: log where the
+					 * config's "log" says (cli_writer_open);
+					 * the others always to stderr */
 };
 
 struct cli_command {
@@ -115,6 +118,7 @@ struct writer {
 };
 int cli_writer_open(struct cli *cli, struct writer *w);
 void cli_writer_close(struct writer *w);
+
 
 /* inspect_json.c: the document "inspect --json" prints, without a final
  * newline (caller frees); and a msg date as ISO 8601 UTC ("" for 0). The

@@ -17,12 +17,15 @@ cli_writer_open(struct cli *cli, struct writer *w)
 {
 	char *err = NULL;
 	enum log_level lvl;
+	enum log_target target;
 
 	memset(w, 0, sizeof(*w));
 	if (cli_load_config(cli, &w->cfg) < 0)
 		return EX_CONFIG;
 	if (!cli->debug && log_level_parse(w->cfg->log_level, &lvl) == 0)
 		log_set_level(lvl);
+	if (cli->unattended && log_target_parse(w->cfg->log, &target) == 0)
+		log_set_target(target);
 	if (store_open(w->cfg->database, &w->st, &err) < 0) {
 		log_error("store: %s", err);
 		free(err);

@@ -14,9 +14,10 @@ cmd_daemon(struct cli *cli, int argc, char **argv)
 
 	if (argc > 1)
 		return cli_usage_error(cli_find("daemon"), "unexpected argument '%s'", argv[1]);
+	cli->unattended = true;
 	if ((rc = cli_writer_open(cli, &w)) != EX_OK)
 		return rc;
-	rc = daemon_run(&w.ig, w.cfg);
+	rc = daemon_run(&w.ig, &w.cfg, cli->debug);
 	cli_writer_close(&w);
 	return rc;
 }

@@ -64,6 +64,7 @@ cmd_deliver(struct cli *cli, int argc, char **argv)
 	if (optind != argc)
 		return cli_usage_error(cmd, "unexpected argument '%s' (the message is read from standard input)",
 		    argv[optind]);
+	cli->unattended = true;
 	if ((rc = cli_writer_open(cli, &w)) != EX_OK)
 		return rc == EX_CONFIG ? EX_TEMPFAIL : rc;	/* let the MTA keep it */
 	if (mailbox != NULL) {
@@ -95,7 +96,8 @@ cmd_deliver(struct cli *cli, int argc, char **argv)
 			log_error("deliver: cannot quarantine: %s", store_error(w.st));
 			rc = EX_TEMPFAIL;
 		} else
-			log_warn("quarantine: mailbox=%s id=%" PRId64 " reason=%s", src.mailbox,
+			log_warn("quarantine: mailbox=%s id=%" PRId64 " reason=%s",
+			    src.mailbox ? src.mailbox : "-",
 			    qid, res.reason);
 	}
 	ingest_result_free(&res);

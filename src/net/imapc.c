@@ -871,7 +871,7 @@ fetch_group(struct imapc *c, struct fitem *v, size_t n, imapc_fetch_cb *cb,
 	}
 	for (i = 0; i < n && ret == 0; i++) {
 		if (v[i].raw == NULL)
-			log_info("imap %s mailbox=%s uid=%u: gone before it "
+			log_info("imap %s folder=%s uid=%u: gone before it "
 			    "could be fetched", c->host, c->selected, v[i].uid);
 		else if (cb(v[i].uid, v[i].raw, v[i].len, arg) < 0)
 			ret = 1;
@@ -896,7 +896,7 @@ fetch_chunk(struct imapc *c, struct fitem *v, size_t n, size_t max_size,
 		if (v[i].present)
 			v[k++] = v[i];
 		else
-			log_info("imap %s mailbox=%s uid=%u: no such message "
+			log_info("imap %s folder=%s uid=%u: no such message "
 			    "(any more)", c->host, c->selected, v[i].uid);
 	}
 	n = k;

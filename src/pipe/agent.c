@@ -141,8 +141,8 @@ agent_apply(struct ingest *ig, const struct msg *m, const struct pd_agent *agent
 	}
 	if (errs.len > 0) {
 		out->errors = pd_buf_steal(&errs);
-		log_warn("commands: ticket=%" PRId64 " from=%s refused, nothing applied: %s",
-		    ticket, agent->email, out->errors);
+		log_warn("commands: msgid=<%s> ticket=%" PRId64 " from=%s refused, nothing "
+		    "applied: %s", m->message_id, ticket, agent->email, out->errors);
 		goto done;
 	}
 	for (size_t i = 0; i < cl.n && rc == 0; i++) {
@@ -193,8 +193,8 @@ agent_apply(struct ingest *ig, const struct msg *m, const struct pd_agent *agent
 			rc = store_event_add(st, ticket, name, agent->email, c->arg, now);
 	}
 	if (rc == 0 && cl.n > 0)
-		log_info("commands: ticket=%" PRId64 " from=%s applied %zu command%s", ticket,
-		    agent->email, cl.n, cl.n == 1 ? "" : "s");
+		log_info("commands: msgid=<%s> ticket=%" PRId64 " from=%s applied %zu command%s",
+		    m->message_id, ticket, agent->email, cl.n, cl.n == 1 ? "" : "s");
 	if (!out->note) {
 		const char *rest = cl.rest ? cl.rest : "";
 		size_t skip = strspn(rest, " \t\r\n");

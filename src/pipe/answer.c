@@ -329,8 +329,8 @@ send_mail(struct ingest *ig, const struct store_ticket_view *t, const struct var
 	int rc;
 
 	if (tp == NULL) {
-		log_warn("answer: no %s template for language %s; nothing sent", tname,
-		    t->language ? t->language : "-");
+		log_warn("answer: ticket=%" PRId64 " no %s template for language %s; nothing "
+		    "sent", t->id, tname, t->language ? t->language : "-");
 		return 0;
 	}
 	if (tpl_render(tp, lookup, (void *)v, &subject, &body) < 0) {
@@ -437,8 +437,9 @@ may_ack(struct ingest *ig, const struct msg *m, int64_t now, int *err)
 		return false;
 	}
 	if (n >= ig->cfg->ack_limit_count) {
-		log_info("answer: %s had %" PRId64 " acknowledgements within %" PRId64
-		    " s; no more (ack_limit)", m->from.addr, n, ig->cfg->ack_limit_period);
+		log_info("answer: msgid=<%s> from=%s had %" PRId64 " acknowledgements within "
+		    "%" PRId64 " s; no more (ack_limit)", m->message_id, m->from.addr, n,
+		    ig->cfg->ack_limit_period);
 		return false;
 	}
 	return true;

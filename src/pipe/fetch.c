@@ -33,6 +33,8 @@ struct fetch_run {
 	size_t ndone;
 	struct fetch_stats *stats;
 	char *error;		/* owned; set when the run must stop */
+	const struct fetch_box *fb;	/* for its stop hook */
+	bool stopped;		/* the stop hook said so */
 };
 
 /* One fetched message: store it (its own transaction) and remember it;
@@ -70,7 +72,7 @@ fetch_one(uint32_t uid, const char *raw, size_t len, void *arg)
 			return -1;
 		}
 		log_warn("quarantine: mailbox=%s uid=%u id=%" PRId64 " reason=%s",
-		    r->box->mailbox, uid, qid, res.reason);
+		    r->box->name, uid, qid, res.reason);
 		r->stats->quarantined++;
 		quarantined = true;
 	} else if (res.duplicate)
@@ -81,6 +83,10 @@ fetch_one(uint32_t uid, const char *raw, size_t len, void *arg)
 	r->done[r->ndone].uid = uid;
 	r->done[r->ndone].quarantined = quarantined;
 	r->ndone++;
+	if (r->fb->stop != NULL && r->fb->stop(r->fb->stop_arg)) {
+		r->stopped = true;
+		return -1;
+	}
 	return 0;
 }
 
@@ -213,7 +219,7 @@ fetch_box_run(struct ingest *ig, struct fetch_box *b, struct fetch_stats *stats,
     char **error_r)
 {
 	const struct pd_imap *box = b->cfg;
-	struct fetch_run r = { .ig = ig, .box = box, .stats = stats };
+	struct fetch_run r = { .ig = ig, .box = box, .stats = stats, .fb = b };
 	uint32_t old_validity = 0, last = 0, *uids = NULL;
 	size_t n = 0;
 	char *err = NULL;
@@ -233,9 +239,9 @@ fetch_box_run(struct ingest *ig, struct fetch_box *b, struct fetch_stats *stats,
 		return -1;
 	}
 	if (found > 0 && old_validity != r.uidvalidity) {
-		log_warn("fetch: mailbox=%s UIDVALIDITY changed from %u to %u: rescanning "
-		    "(stored messages are recognised by their Message-ID)",
-		    box->mailbox, old_validity, r.uidvalidity);
+		log_warn("fetch: mailbox=%s folder=%s UIDVALIDITY changed from %u to %u: "
+		    "rescanning (stored messages are recognised by their Message-ID)",
+		    box->name, box->mailbox, old_validity, r.uidvalidity);
 		last = 0;
 	}
 	r.last_done = last;
@@ -244,20 +250,30 @@ fetch_box_run(struct ingest *ig, struct fetch_box *b, struct fetch_stats *stats,
 		free(err);
 		goto out;
 	}
-	log_debug("fetch: mailbox=%s uidvalidity=%u last_uid=%u new=%zu",
-	    box->mailbox, r.uidvalidity, last, n);
+	log_debug("fetch: mailbox=%s folder=%s uidvalidity=%u last_uid=%u new=%zu",
+	    box->name, box->mailbox, r.uidvalidity, last, n);
 	for (size_t i = 0; i < n; i += FETCH_BATCH) {
 		size_t k = n - i < FETCH_BATCH ? n - i : FETCH_BATCH;
+		int frc;
 
-		int frc = imapc_fetch(r.c, uids + i, k, fetch_one, &r, &err);
-
-		/* What was stored before a failure is still finished. */
+		if (i > 0 && b->stop != NULL && b->stop(b->stop_arg)) {
+			r.stopped = true;
+			break;
+		}
+		frc = imapc_fetch(r.c, uids + i, k, fetch_one, &r, &err);
+		/* What was stored before a failure (or a stop) is still
+		 * finished. */
 		if (batch_finish(&r) < 0 || frc < 0 || r.error) {
 			*error_r = xasprintf("%s: %s", box->name, r.error ? r.error : err);
 			free(err);
 			break;
 		}
+		if (r.stopped)
+			break;
 	}
+	if (r.stopped)
+		log_info("fetch: mailbox=%s uid=%u: stopping here; the rest waits in the "
+		    "mailbox", box->name, r.last_done);
 out:
 	store_set_durable(ig->st, true);
 	free(uids);

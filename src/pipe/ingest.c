@@ -401,6 +401,14 @@ agent_commands(struct ingest *ig, const struct msg *m, const struct pd_agent *ag
 	return rc;
 }
 
+/* The mailbox= of a log line: the configured mailbox's name, or for
+ * deliver its --mailbox argument (log.h). */
+static const char *
+source_name(const struct ingest_source *src)
+{
+	return src->account ? src->account : src->mailbox ? src->mailbox : "-";
+}
+
 /* Everything for one new message, inside the open transaction. */
 static int
 ingest_store(struct ingest *ig, const struct msg *m, const char *raw, size_t len,
@@ -422,9 +430,10 @@ ingest_store(struct ingest *ig, const struct msg *m, const char *raw, size_t len
 	res->kind = kind_of(ig, m, &tr, &agent, &forged);
 	res->via = tr.via;
 	if (forged)
-		log_warn("agent: msgid=<%s> from=%s claims an agent's address without the "
-		    "trusted server's authentication results; taken as a customer's mail",
-		    m->message_id, m->from.addr);
+		log_warn("agent: mailbox=%s uid=%u msgid=<%s> from=%s claims an agent's "
+		    "address without the trusted server's authentication results; taken as "
+		    "a customer's mail", source_name(src), src->uid, m->message_id,
+		    m->from.addr);
 	/* Routing: for new tickets, and for replies where a rule says so. */
 	route_eval(ig->rules, m, tr.ticket == 0 && !tr.loop, &rr, NULL, NULL);
 	if (rr.ignore && tr.ticket == 0 && strcmp(res->kind, "customer") == 0) {
@@ -537,7 +546,7 @@ ingest_store(struct ingest *ig, const struct msg *m, const char *raw, size_t len
 	if (tr.refused != 0)
 		log_warn("thread: mailbox=%s uid=%u msgid=<%s> from=%s used the tag of "
 		    "ticket %" PRId64 " without being a participant; opened ticket=%" PRId64,
-		    src->mailbox ? src->mailbox : "-", src->uid, m->message_id,
+		    source_name(src), src->uid, m->message_id,
 		    m->from.addr ? m->from.addr : "-", tr.refused, ticket);
 	return 0;
 }
@@ -601,12 +610,12 @@ ingest_one(struct ingest *ig, const char *raw, size_t len,
 		goto out;
 	}
 	log_info("thread: mailbox=%s uid=%u msgid=<%s> ticket=%" PRId64 " via=%s kind=%s%s",
-	    src->mailbox ? src->mailbox : "-", src->uid, m->message_id, res->ticket,
+	    source_name(src), src->uid, m->message_id, res->ticket,
 	    res->via, res->kind, res->created ? " new" : "");
 out:
 	if (d != PD_DONE)
 		log_error("store: mailbox=%s uid=%u msgid=<%s> not stored (%s): %s",
-		    src->mailbox ? src->mailbox : "-", src->uid, m->message_id,
+		    source_name(src), src->uid, m->message_id,
 		    d == PD_RETRY ? "will retry" : "permanent", res->reason);
 	msg_free(&m);
 	return d;

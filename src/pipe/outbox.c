@@ -231,9 +231,16 @@ int
 outbox_run(struct store *st, const struct pd_config *cfg, int64_t now,
     struct outbox_stats *stats, char **error_r)
 {
+	return outbox_run_until(st, cfg, now, NULL, NULL, stats, error_r);
+}
+
+int
+outbox_run_until(struct store *st, const struct pd_config *cfg, int64_t now,
+    bool (*stop)(void *arg), void *arg, struct outbox_stats *stats, char **error_r)
+{
 	struct batch b = { .n = 0 };
 	struct smtpc *s = NULL;
-	bool full = true, broken = false;
+	bool full = true, broken = false, stopped = false;
 	int rc = 0;
 
 	*error_r = NULL;
@@ -241,7 +248,7 @@ outbox_run(struct store *st, const struct pd_config *cfg, int64_t now,
 		return 0;
 	/* Batch after batch over one session, until nothing due is left or
 	 * the session fails (then the rest waits for the next round). */
-	while (rc == 0 && full && !broken) {
+	while (rc == 0 && full && !broken && !stopped) {
 		if (store_outbox_due(st, now, OUTBOX_BATCH, collect, &b) < 0) {
 			rc = -1;
 			break;
@@ -262,6 +269,10 @@ outbox_run(struct store *st, const struct pd_config *cfg, int64_t now,
 				rc = defer_all(st, &b, i + 1, now,
 				    "SMTP session failed; see the log", stats);
 				broken = true;
+				break;
+			}
+			if (rc == 0 && stop != NULL && stop(arg)) {
+				stopped = true;	/* the rest stays pending and due */
 				break;
 			}
 		}

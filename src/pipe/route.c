@@ -126,7 +126,7 @@ route_compile(const struct pd_config *cfg, struct route_rules **r_r, char **erro
 {
 	struct route_rules *r = xcalloc(1, sizeof(*r));
 	const char *nojit = getenv("POSTDESK_NO_JIT");
-	bool use_jit = nojit == NULL || *nojit == '\0';
+	bool use_jit = nojit == NULL || *nojit == '\0', warned = false;
 	size_t n = 0;
 
 	r->cfg = cfg;
@@ -151,10 +151,21 @@ route_compile(const struct pd_config *cfg, struct route_rules **r_r, char **erro
 			 * slower, as safe. */
 			if (use_jit && pcre2_jit_compile(code, PCRE2_JIT_COMPLETE) == 0)
 				r->jit = true;
+			else if (use_jit && !warned) {
+				log_debug("route: PCRE2's JIT is not available here (no "
+				    "executable memory?); the rules run in the interpreter");
+				warned = true;
+			}
 		}
 	}
 	*r_r = r;
 	return 0;
+}
+
+bool
+route_jit(const struct route_rules *r)
+{
+	return r->jit;
 }
 
 void

@@ -72,6 +72,7 @@ enum stmt_id {
 	STMT_SET_QUEUE,
 	STMT_SET_PRIORITY,
 	STMT_OPEN_COUNT,
+	STMT_SERVICE_COUNTS,
 	STMT_COUNT
 };
 
@@ -151,6 +152,9 @@ static const char *const stmt_sql[STMT_COUNT] = {
 	[STMT_OPEN_COUNT] =
 	    "SELECT count(*) FROM tickets WHERE assignee = ?1 "
 	    "AND status IN ('new', 'open', 'pending')",
+	[STMT_SERVICE_COUNTS] =
+	    "SELECT (SELECT count(*) FROM tickets WHERE status IN ('new', 'open', 'pending')), "
+	    "(SELECT count(*) FROM outbox WHERE state IN ('pending', 'sending'))",
 	[STMT_REF_ADD] =
 	    "INSERT INTO message_refs (ref, message) VALUES (?1, ?2) "
 	    "ON CONFLICT DO NOTHING",
@@ -1431,4 +1435,25 @@ store_open_count(struct store *st, const char *assignee, int64_t *n_r)
 		return -1;
 	bind_text(&b, 1, assignee);
 	return stmt_int64(st, &b, what, n_r) < 0 ? -1 : 0;
+}
+
+int
+store_service_counts(struct store *st, int64_t *open_r, int64_t *outbox_r)
+{
+	const char *what = "count tickets and outbox";
+	sqlite3_stmt *s = stmt_get(st, STMT_SERVICE_COUNTS, what);
+	int rc;
+
+	if (s == NULL)
+		return -1;
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		fail_rc(st, rc, what);
+		stmt_done(s);
+		return -1;
+	}
+	*open_r = sqlite3_column_int64(s, 0);
+	*outbox_r = sqlite3_column_int64(s, 1);
+	stmt_done(s);
+	return 0;
 }

@@ -31,6 +31,30 @@ log_init(const char *ident, enum log_target target, enum log_level level)
 }
 
 void
+log_set_target(enum log_target target)
+{
+	if (target == log_target)
+		return;
+	if (log_target == LOG_TO_SYSLOG)
+		closelog();
+	log_target = target;
+	if (target == LOG_TO_SYSLOG)
+		openlog(log_ident, LOG_PID | LOG_NDELAY, LOG_MAIL);
+}
+
+int
+log_target_parse(const char *name, enum log_target *target_r)
+{
+	if (strcmp(name, "stderr") == 0)
+		*target_r = LOG_TO_STDERR;
+	else if (strcmp(name, "syslog") == 0)
+		*target_r = LOG_TO_SYSLOG;
+	else
+		return -1;
+	return 0;
+}
+
+void
 log_set_level(enum log_level level)
 {
 	log_level = level;

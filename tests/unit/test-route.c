@@ -11,6 +11,14 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <errno.h>
+#include <sys/mman.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
 #include <cmocka.h>
 
 #if defined(__has_include)
@@ -28,6 +36,10 @@
 #include "postdesk/xalloc.h"
 
 static bool under_valgrind;
+
+/* Which group runs: what route_jit() must say. */
+enum jit_mode { MODE_JIT, MODE_INTERPRETER, MODE_NO_EXEC_MEMORY };
+static enum jit_mode mode;
 
 /* --- a config in code ---------------------------------------------------------- */
 
@@ -818,6 +830,71 @@ compile_error(void **state)
 	free(err);
 }
 
+/* JIT in the JIT group; the interpreter when POSTDESK_NO_JIT says so, and
+ * when pcre2_jit_compile fails for want of executable memory (then every
+ * other case of this file runs on the interpreter too, and passes). */
+static void
+jit_state(void **state)
+{
+	struct fx *f = *state;
+	struct route_result res;
+	struct pd_rule *r;
+
+	r = rule(f, "billing");
+	cond(f, r, PD_ON_HEADER, "Subject", "(?i)invoice", false);
+	r->queue = "billing";
+	compile(f);
+	if (mode == MODE_JIT)
+		assert_true(route_jit(f->rr));
+	else
+		assert_false(route_jit(f->rr));
+	route(f, PLAIN("jan@example.cz", "Invoice 17", "x\n"), true, &res, NULL);
+	assert_string_equal(res.queue, "billing");
+}
+
+/* What systemd's MemoryDenyWriteExecute=yes does (systemd 252 installs
+ * this seccomp filter): mmap asking for a writable and executable
+ * mapping, and mprotect or pkey_mprotect adding PROT_EXEC, fail with
+ * EPERM. Returns 0, or -1 when the filter cannot be installed. */
+static int
+deny_write_execute(void)
+{
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+#define ARG2_LOW offsetof(struct seccomp_data, args[2])
+#else
+#define ARG2_LOW (offsetof(struct seccomp_data, args[2]) + 4)
+#endif
+	struct sock_filter prog[] = {
+		/* 0 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		/* 1 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mmap, 0, 3),
+		/* 2 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG2_LOW),
+		/* 3 */ BPF_STMT(BPF_ALU | BPF_AND | BPF_K, PROT_WRITE | PROT_EXEC),
+		/* 4 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PROT_WRITE | PROT_EXEC, 9, 8),
+		/* 5 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_mprotect, 0, 3),
+		/* 6 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG2_LOW),
+		/* 7 */ BPF_STMT(BPF_ALU | BPF_AND | BPF_K, PROT_EXEC),
+		/* 8 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PROT_EXEC, 5, 4),
+		/* 9 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_pkey_mprotect, 0, 3),
+		/* 10 */ BPF_STMT(BPF_LD | BPF_W | BPF_ABS, ARG2_LOW),
+		/* 11 */ BPF_STMT(BPF_ALU | BPF_AND | BPF_K, PROT_EXEC),
+		/* 12 */ BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PROT_EXEC, 1, 0),
+		/* 13 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+		/* 14 */ BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | EPERM),
+	};
+	struct sock_fprog fp = { .len = sizeof(prog) / sizeof(prog[0]), .filter = prog };
+	void *p;
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ||
+	    prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &fp) < 0)
+		return -1;
+	/* It works: a W+X mapping is refused. */
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, MAP_PRIVATE | MAP_ANONYMOUS,
+	    -1, 0);
+	if (p != MAP_FAILED || errno != EPERM)
+		return -1;
+	return 0;
+}
+
 static void
 cond_where(void **state)
 {
@@ -859,15 +936,38 @@ main(void)
 		T(czech_unicode),
 		T(no_rules),
 		T(compile_error),
+		T(jit_state),
 		cmocka_unit_test(cond_where),
 	};
+	pid_t pid;
+	int st;
 
 	under_valgrind = RUNNING_ON_VALGRIND != 0;
 	if (!under_valgrind) {
 		unsetenv("POSTDESK_NO_JIT");
+		/* JIT wanted, but no W+X memory (MemoryDenyWriteExecute=), in a
+		 * child, since the filter cannot be taken off again, and first:
+		 * PCRE2 keeps the executable memory it once mapped for later
+		 * patterns, and a child would inherit it. */
+		fflush(stdout);
+		if ((pid = fork()) == 0) {
+			if (deny_write_execute() < 0) {
+				printf("not ok - cannot install the MemoryDenyWriteExecute filter: %s\n",
+				    strerror(errno));
+				_exit(1);
+			}
+			mode = MODE_NO_EXEC_MEMORY;
+			_exit(cmocka_run_group_tests_name("route (JIT refused: no W+X memory)", tests,
+			    NULL, NULL) != 0);
+		}
+		if (pid < 0 || waitpid(pid, &st, 0) != pid || !WIFEXITED(st) ||
+		    WEXITSTATUS(st) != 0)
+			failed++;
+		mode = MODE_JIT;
 		failed += cmocka_run_group_tests_name("route (JIT)", tests, NULL, NULL);
 	}
 	setenv("POSTDESK_NO_JIT", "1", 1);
+	mode = MODE_INTERPRETER;
 	failed += cmocka_run_group_tests_name("route (interpreter)", tests, NULL, NULL);
 	return failed;
 }
