@@ -26,8 +26,10 @@
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "postdesk/lang.h"
@@ -202,15 +204,18 @@ static const struct phrase {
  * be at least two bytes longer than the ending. */
 static const struct ending {
 	const char *s;
+	size_t len;		/* strlen(s) */
 	unsigned langs;
 	int weight;
 	bool ascii_only;	/* only for words typed without accents */
 } endings[] = {
-	{ "ní", CS, 2, false }, { "uji", CS, 2, false },
-	{ "uju", CS, 2, false }, { "ujem", SK, 2, false },
-	{ "iť", SK, 2, false }, { "ať", SK, 2, false },
-	{ "enie", SK | PL, 1, false }, { "anie", SK | PL, 1, false },
-	{ "eni", CS, 1, true },
+#define E(s, langs, weight, ascii_only) { s, sizeof(s) - 1, langs, weight, ascii_only }
+	E("ní", CS, 2, false), E("uji", CS, 2, false),
+	E("uju", CS, 2, false), E("ujem", SK, 2, false),
+	E("iť", SK, 2, false), E("ať", SK, 2, false),
+	E("enie", SK | PL, 1, false), E("anie", SK | PL, 1, false),
+	E("eni", CS, 1, true),
+#undef E
 };
 
 /* Letters (lower case) that point at languages. W_MARK letters are also
@@ -276,28 +281,61 @@ struct tally {
 	unsigned marks;		/* characteristic letters */
 };
 
-#define NWORDS (sizeof(words) / sizeof(words[0]))
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+#define NPHRASES	NELEM(phrases)
 
-/* The stop words grouped by the plain letter they start with ("že" under
- * 'z'), so that a word is compared with a dozen or two of them, not all.
- * Built per call: it takes a microsecond or two and needs no shared state. */
-struct word_index {
-	unsigned short first[27];	/* bucket b: ids[first[b]..first[b+1]) */
-	unsigned short ids[NWORDS];
+/* The word index: every string a token can match, once. A key is a stop
+ * word as written, a stop word without its accents ("dekuji"), a word of a
+ * phrase, or several of these at once ("dobry" is Polish as written and
+ * Czech and Slovak without accents). A token is looked up once, by hash,
+ * instead of being compared with every stop word: the guess reads every
+ * mail, and the compare loop was most of its cost. */
+#define KEY_MAX		24	/* bytes; the longest stop word has 14 */
+#define KEY_SLOTS	1024	/* hash slots, a power of two */
+#define KEYS_MAX	(2 * NELEM(words) + 2 * 2 * NPHRASES)
+
+struct wkey {
+	char s[KEY_MAX];	/* folded UTF-8, not NUL-terminated */
+	unsigned char len;
+	unsigned char exact;	/* languages it is a stop word of as written */
+	unsigned char stripped;	/* ... once its accents are dropped */
+	unsigned short pa4, pa2;	/* phrases it is the first word of: */
+	unsigned short pb4, pb2;	/* as written (4) or stripped (2) */
 };
 
+static struct {
+	struct wkey keys[KEYS_MAX];
+	unsigned short nkeys;
+	unsigned short slot[KEY_SLOTS];		/* key index + 1, 0 = free */
+	unsigned short fold[0x180 - 0xc0];	/* lower case of U+00C0.. */
+	signed char letter[0x180 - 0xc0];	/* index in letters[], or -1 */
+} ix;
+static pthread_once_t ix_once = PTHREAD_ONCE_INIT;
+
 struct scan {
-	const struct word_index *ix;
 	struct tally *t;
 	int mult;
-	struct token cur, prev;
+	struct token cur;
+	unsigned short prev_pa4, prev_pa2;	/* the previous word's phrases */
 	bool have_prev;
 };
 
+/* The case folding of folds[], without the table walk: ASCII inline, the
+ * rest of Latin-1 and Latin Extended-A from ix.fold. */
 static unsigned
 fold_cp(unsigned cp)
 {
-	for (size_t i = 0; i < sizeof(folds) / sizeof(folds[0]); i++) {
+	if (cp < 0x80)
+		return cp >= 'A' && cp <= 'Z' ? cp + 32 : cp;
+	if (cp >= 0xc0 && cp < 0x180)
+		return ix.fold[cp - 0xc0];
+	return cp;
+}
+
+static unsigned
+fold_cp_slow(unsigned cp)
+{
+	for (size_t i = 0; i < NELEM(folds); i++) {
 		const struct fold_range *f = &folds[i];
 
 		if (cp >= f->first && cp <= f->last &&
@@ -338,12 +376,13 @@ is_letter(unsigned cp)
 static size_t
 next_cp(const unsigned char *p, size_t n, unsigned *cp_r)
 {
-	size_t k = utf8_seq_len(p, n);
+	size_t k;
 
-	switch (k) {
-	case 1:
+	if (p[0] < 0x80) {
 		*cp_r = p[0];
-		break;
+		return 1;
+	}
+	switch (k = utf8_seq_len(p, n)) {
 	case 2:
 		*cp_r = (p[0] & 0x1fu) << 6 | (p[1] & 0x3fu);
 		break;
@@ -362,14 +401,138 @@ next_cp(const unsigned char *p, size_t n, unsigned *cp_r)
 	return k;
 }
 
+/* FNV-1a: short keys, few of them; good enough and branch-free. */
+static unsigned
+key_hash(const char *s, size_t n)
+{
+	uint32_t h = 2166136261u;
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 16777619u;
+	return (unsigned)(h ^ h >> 15);
+}
+
+/* The key for s[0..n), or NULL. */
+static const struct wkey *
+key_find(const char *s, size_t n)
+{
+	unsigned h;
+
+	if (n == 0 || n > KEY_MAX)
+		return NULL;
+	for (h = key_hash(s, n) & (KEY_SLOTS - 1); ix.slot[h] != 0;
+	    h = (h + 1) & (KEY_SLOTS - 1)) {
+		const struct wkey *k = &ix.keys[ix.slot[h] - 1];
+
+		if (k->len == n && memcmp(k->s, s, n) == 0)
+			return k;
+	}
+	return NULL;
+}
+
+/* The key for s[0..n), made if it is new; NULL if s is too long to be
+ * one (no word of the tables is: see test-lang-index.c). */
+static struct wkey *
+key_add(const char *s, size_t n)
+{
+	unsigned h;
+	struct wkey *k;
+
+	if (n == 0 || n > KEY_MAX || ix.nkeys == KEYS_MAX)
+		return NULL;
+	for (h = key_hash(s, n) & (KEY_SLOTS - 1); ix.slot[h] != 0;
+	    h = (h + 1) & (KEY_SLOTS - 1)) {
+		k = &ix.keys[ix.slot[h] - 1];
+		if (k->len == n && memcmp(k->s, s, n) == 0)
+			return k;
+	}
+	k = &ix.keys[ix.nkeys++];
+	memcpy(k->s, s, n);
+	k->len = (unsigned char)n;
+	ix.slot[h] = ix.nkeys;
+	return k;
+}
+
+/* w without its accents ("děkuji" -> "dekuji") into buf; its length, or 0
+ * when w is plain ASCII already or has a letter without a base letter
+ * ("grüße": ß). Such a form matches only words typed in plain ASCII. */
+static size_t
+strip_word(const char *w, char buf[KEY_MAX])
+{
+	const unsigned char *p = (const unsigned char *)w;
+	size_t n = strlen(w), i = 0, o = 0;
+	bool accents = false;
+
+	while (i < n && o < KEY_MAX) {
+		unsigned cp;
+		char c;
+
+		i += next_cp(p + i, n - i, &cp);
+		if ((c = strip_cp(cp)) == 0)
+			return 0;
+		accents |= cp >= 0x80;
+		buf[o++] = c;
+	}
+	return accents && i == n ? o : 0;
+}
+
+/* Key w as written and without accents; returns the two (either NULL). */
+static void
+key_add_word(const char *w, struct wkey **exact_r, struct wkey **stripped_r)
+{
+	char buf[KEY_MAX];
+	size_t n = strip_word(w, buf);
+
+	*exact_r = key_add(w, strlen(w));
+	*stripped_r = n > 0 ? key_add(buf, n) : NULL;
+}
+
+static void
+index_init(void)
+{
+	struct wkey *e, *st;
+
+	for (size_t i = 0; i < NELEM(words); i++) {
+		key_add_word(words[i].w, &e, &st);
+		if (e != NULL)
+			e->exact |= (unsigned char)words[i].langs;
+		if (st != NULL)
+			st->stripped |= (unsigned char)words[i].langs;
+	}
+	for (size_t i = 0; i < NPHRASES; i++) {
+		unsigned short bit = (unsigned short)(1u << i);
+
+		key_add_word(phrases[i].a, &e, &st);
+		if (e != NULL)
+			e->pa4 |= bit;
+		if (st != NULL)
+			st->pa2 |= bit;
+		key_add_word(phrases[i].b, &e, &st);
+		if (e != NULL)
+			e->pb4 |= bit;
+		if (st != NULL)
+			st->pb2 |= bit;
+	}
+	for (unsigned cp = 0xc0; cp < 0x180; cp++) {
+		ix.fold[cp - 0xc0] = (unsigned short)fold_cp_slow(cp);
+		ix.letter[cp - 0xc0] = -1;
+	}
+	for (size_t i = NELEM(letters); i-- > 0;)
+		if (letters[i].cp >= 0xc0 && letters[i].cp < 0x180)
+			ix.letter[letters[i].cp - 0xc0] = (signed char)i;
+}
+
 /* Add one piece of evidence: points[l] for each language l. */
 static void
 tally_add(struct tally *t, const int points[NLANG], int mult)
 {
-	for (int a = 0; a < NLANG; a++)
+	for (int a = 0; a < NLANG; a++) {
+		if (points[a] == 0)
+			continue;
 		for (int b = 0; b < NLANG; b++)
 			if (points[a] > points[b])
 				t->excl[a][b] += (points[a] - points[b]) * mult;
+	}
 }
 
 static void
@@ -382,65 +545,11 @@ tally_langs(struct tally *t, unsigned langs, int weight, int mult)
 	tally_add(t, points, mult);
 }
 
-/* How well token tk matches stop word w: W_EXACT, W_STRIPPED when tk is
- * plain ASCII and equals w without its accents, else 0. */
+/* A phrase word's weight for phrase i: 4 as written, 2 stripped, or 0. */
 static int
-word_match(const struct token *tk, const char *w)
+phrase_weight(unsigned short w4, unsigned short w2, size_t i)
 {
-	const unsigned char *p = (const unsigned char *)w;
-	const char *a = tk->s;
-	size_t n, i = 0;
-
-	/* Quick rejects: most stop words start with a plain letter, and
-	 * dropping accents only makes a word shorter. */
-	if (p[0] < 0x80 && (unsigned char)a[0] != p[0])
-		return 0;
-	n = strlen(w);
-	if (tk->len > n)
-		return 0;
-	if (tk->len == n && memcmp(a, w, n) == 0)
-		return W_EXACT;
-	if (!tk->ascii || tk->len == n)
-		return 0;
-	while (i < n) {
-		unsigned cp;
-
-		i += next_cp(p + i, n - i, &cp);
-		if (*a == '\0' || strip_cp(cp) != *a)
-			return 0;
-		a++;
-	}
-	return *a == '\0' ? W_STRIPPED : 0;
-}
-
-/* The index bucket of a folded word: its first letter without accents,
- * or -1. */
-static int
-word_bucket(const char *w)
-{
-	unsigned cp;
-	char c;
-
-	next_cp((const unsigned char *)w, strnlen(w, 4), &cp);
-	c = strip_cp(cp);
-	return c >= 'a' && c <= 'z' ? c - 'a' : -1;
-}
-
-static void
-word_index_init(struct word_index *ix)
-{
-	unsigned short fill[26];
-
-	/* Every stop word starts with a letter of a..z once accents go. */
-	memset(ix->first, 0, sizeof(ix->first));
-	for (size_t i = 0; i < NWORDS; i++)
-		ix->first[word_bucket(words[i].w) + 1]++;
-	for (int b = 0; b < 26; b++) {
-		ix->first[b + 1] += ix->first[b];
-		fill[b] = ix->first[b];
-	}
-	for (size_t i = 0; i < NWORDS; i++)
-		ix->ids[fill[word_bucket(words[i].w)]++] = (unsigned short)i;
+	return (w4 >> i & 1) ? W_EXACT : (w2 >> i & 1) ? W_STRIPPED : 0;
 }
 
 /* Stop words, phrases and endings for the word just finished. */
@@ -448,41 +557,36 @@ static void
 score_token(struct scan *s)
 {
 	const struct token *tk = &s->cur;
-	int points[NLANG] = { 0 };
-	bool found = false;
-	int b = word_bucket(tk->s);
+	const struct wkey *k = key_find(tk->s, tk->len);
 
-	for (unsigned k = b < 0 ? 0 : s->ix->first[b];
-	    b >= 0 && k < s->ix->first[b + 1]; k++) {
-		const struct word *e = &words[s->ix->ids[k]];
-		int w = word_match(tk, e->w);
+	if (k != NULL && (k->exact | k->stripped) != 0) {
+		int points[NLANG];
 
-		if (w == 0)
-			continue;
-		found = true;
 		for (int l = 0; l < NLANG; l++)
-			if ((e->langs & (1u << l)) && w > points[l])
-				points[l] = w;
-	}
-	if (found) {
+			points[l] = (k->exact >> l & 1) ? W_EXACT :
+			    (k->stripped >> l & 1) ? W_STRIPPED : 0;
 		s->t->words++;
 		tally_add(s->t, points, s->mult);
 	}
-	for (size_t i = 0; s->have_prev &&
-	    i < sizeof(phrases) / sizeof(phrases[0]); i++) {
-		int wa = word_match(&s->prev, phrases[i].a);
-		int wb = wa ? word_match(tk, phrases[i].b) : 0;
+	if (k != NULL && s->have_prev && (k->pb4 | k->pb2) != 0) {
+		for (size_t i = 0; i < NPHRASES; i++) {
+			int wa = phrase_weight(s->prev_pa4, s->prev_pa2, i);
+			int wb = phrase_weight(k->pb4, k->pb2, i);
 
-		if (wb != 0)
-			tally_langs(s->t, phrases[i].langs, wa < wb ? wa : wb,
-			    s->mult);
+			if (wa != 0 && wb != 0)
+				tally_langs(s->t, phrases[i].langs,
+				    wa < wb ? wa : wb, s->mult);
+		}
 	}
-	for (size_t i = 0; i < sizeof(endings) / sizeof(endings[0]); i++) {
+	s->prev_pa4 = k != NULL ? k->pa4 : 0;
+	s->prev_pa2 = k != NULL ? k->pa2 : 0;
+	for (size_t i = 0; i < NELEM(endings); i++) {
 		const struct ending *e = &endings[i];
-		size_t n = strlen(e->s);
 
-		if ((e->ascii_only && !tk->ascii) || tk->len < n + 2 ||
-		    memcmp(tk->s + tk->len - n, e->s, n) != 0)
+		if (tk->len < e->len + 2 ||
+		    tk->s[tk->len - 1] != e->s[e->len - 1] ||
+		    (e->ascii_only && !tk->ascii) ||
+		    memcmp(tk->s + tk->len - e->len, e->s, e->len) != 0)
 			continue;
 		tally_langs(s->t, e->langs, e->weight, s->mult);
 		break;
@@ -494,7 +598,6 @@ token_end(struct scan *s)
 {
 	if (s->cur.len > 0 && !s->cur.too_long) {
 		score_token(s);
-		s->prev = s->cur;
 		s->have_prev = true;
 	} else if (s->cur.too_long)
 		s->have_prev = false;
@@ -512,14 +615,12 @@ token_add(struct scan *s, unsigned cp)
 	struct token *tk = &s->cur;
 
 	cp = fold_cp(cp);
-	for (size_t i = 0; cp >= 0xdf &&
-	    i < sizeof(letters) / sizeof(letters[0]); i++) {
-		if (letters[i].cp != cp)
-			continue;
-		tally_langs(s->t, letters[i].langs, letters[i].weight, s->mult);
-		if (letters[i].weight == W_MARK)
+	if (cp >= 0xc0 && cp < 0x180 && ix.letter[cp - 0xc0] >= 0) {
+		const struct letter *lt = &letters[ix.letter[cp - 0xc0]];
+
+		tally_langs(s->t, lt->langs, lt->weight, s->mult);
+		if (lt->weight == W_MARK)
 			s->t->marks++;
-		break;
 	}
 	if (tk->too_long)
 		return;
@@ -602,15 +703,13 @@ is_sig_sep(const unsigned char *p, size_t n)
 }
 
 static void
-scan_text(const struct word_index *ix, struct tally *t, const char *text,
-    size_t len, int mult)
+scan_text(struct tally *t, const char *text, size_t len, int mult)
 {
 	const unsigned char *p = (const unsigned char *)text;
 	struct scan s;
 	size_t i = 0;
 
 	memset(&s, 0, sizeof(s));
-	s.ix = ix;
 	s.t = t;
 	s.mult = mult;
 	s.cur.ascii = true;
@@ -704,18 +803,17 @@ const char *
 lang_detect_mail(const char *subject, const char *text, size_t len,
     const char *content_language)
 {
-	struct word_index ix;
 	struct tally t;
 	unsigned listed;
 	int l, first;
 
-	word_index_init(&ix);
+	pthread_once(&ix_once, index_init);
 	memset(&t, 0, sizeof(t));
 	if (subject != NULL)
-		scan_text(&ix, &t, subject, strnlen(subject, LANG_SCAN_MAX),
+		scan_text(&t, subject, strnlen(subject, LANG_SCAN_MAX),
 		    LANG_SUBJECT_MULT);
 	if (text != NULL)
-		scan_text(&ix, &t, text, len, 1);
+		scan_text(&t, text, len, 1);
 	l = decide(&t);
 	listed = parse_content_language(content_language, &first);
 	if (first < 0 || (l >= 0 && (listed & (1u << l))) ||
