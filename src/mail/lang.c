@@ -657,7 +657,10 @@ scan_line(struct scan *s, const unsigned char *p, size_t n)
 	while (i < n) {
 		unsigned cp, next;
 
-		i += next_cp(p + i, n - i, &cp);
+		if (p[i] < 0x80)	/* most of the text: no decoding */
+			cp = p[i++];
+		else
+			i += next_cp(p + i, n - i, &cp);
 		if (cp >= 0x300 && cp < 0x370 && s->cur.len > 0) {
 			/* A combining accent (decomposed text, as some Mac
 			 * mailers send): drop it, so the word is matched as

@@ -55,9 +55,7 @@ enum lkind { L_BLANK, L_QUOTE, L_SIGSEP, L_TEXT };
 
 /* Flags of L_TEXT lines. */
 #define F_ATTR_END	0x001	/* ends in "wrote:" or a localised verb */
-#define F_VERB		0x002	/* has such a verb (a wrapped attribution) */
 #define F_COLON		0x004	/* short, ends in ':' */
-#define F_OPENER	0x008	/* may begin an attribution ("On 4 Mar 2024") */
 #define F_HDR		0x010	/* "Key: value" with an Outlook header key */
 #define F_HDR_FROM	0x020	/* ... the key is From/Od/Von/Feladó/De */
 #define F_HDR_ONELINE	0x040	/* Outlook web: From: and 2 more keys inline */
@@ -430,8 +428,6 @@ text_flags(const char *s, size_t n)
 		}
 	}
 	if (n <= ATTR_MAX) {
-		if (is_opener(s, n))
-			f |= F_OPENER;
 		if (s[n - 1] == ':') {
 			if (n <= COLON_MAX)
 				f |= F_COLON;
@@ -442,25 +438,60 @@ text_flags(const char *s, size_t n)
 			if (end > 0 && body - end <= ATTR_TAIL_MAX)
 				f |= F_ATTR_END;
 		}
-		if (verb_end(s, n) > 0)
-			f |= F_VERB;
 	}
 	if (s[n - 1] == '.' || s[n - 1] == '!' || s[n - 1] == '?')
 		f |= F_STOP;
 	return f;
 }
 
+/* The line's bytes without the blanks around them: [*a_r, *b_r). */
 static void
-line_classify(const struct doc *d, struct line *l)
+line_trim(const struct doc *d, const struct line *l, size_t *a_r,
+    size_t *b_r)
 {
 	const char *s = d->t + l->off;
 	size_t a = 0, b = l->len;
 
-	l->flags = 0;
 	while (a < b && is_ws(s[a]))
 		a++;
 	while (b > a && is_ws(s[b - 1]))
 		b--;
+	*a_r = a;
+	*b_r = b;
+}
+
+/* Two properties few lines are asked about (those next to an attribution),
+ * so they are not part of the flags every line gets. Could the text line l
+ * begin a wrapped attribution (is_opener)? */
+static bool
+line_opener(const struct doc *d, const struct line *l)
+{
+	size_t a, b;
+
+	line_trim(d, l, &a, &b);
+	return l->kind == L_TEXT && b - a <= ATTR_MAX &&
+	    is_opener(d->t + l->off + a, b - a);
+}
+
+/* Does the text line l hold an attribution verb (a wrapped attribution)? */
+static bool
+line_verb(const struct doc *d, const struct line *l)
+{
+	size_t a, b;
+
+	line_trim(d, l, &a, &b);
+	return l->kind == L_TEXT && b - a <= ATTR_MAX &&
+	    verb_end(d->t + l->off + a, b - a) > 0;
+}
+
+static void
+line_classify(const struct doc *d, struct line *l)
+{
+	const char *s = d->t + l->off;
+	size_t a, b;
+
+	l->flags = 0;
+	line_trim(d, l, &a, &b);
 	if (a == b)
 		l->kind = L_BLANK;
 	else if (s[0] == '>')
@@ -610,15 +641,15 @@ attr_start(const struct doc *d, const struct line *l, bool need_opener)
 {
 	struct line p1, p2;
 
-	if (!need_opener && (l->flags & F_OPENER))
+	if (!need_opener && line_opener(d, l))
 		return l->off;
 	if (!line_before(d, l->off, &p1) || p1.kind != L_TEXT ||
 	    (p1.flags & F_STOP))
 		return need_opener ? SIZE_MAX : l->off;
-	if (p1.flags & F_OPENER)
+	if (line_opener(d, &p1))
 		return p1.off;
 	if (line_before(d, p1.off, &p2) && p2.kind == L_TEXT &&
-	    (p2.flags & F_OPENER) && !(p2.flags & F_STOP))
+	    !(p2.flags & F_STOP) && line_opener(d, &p2))
 		return p2.off;
 	return need_opener ? SIZE_MAX : l->off;
 }
@@ -639,7 +670,7 @@ attr_find(const struct doc *d, const struct line *l, size_t *start_r,
 		return false;
 	if (!(l->flags & F_ATTR_END)) {
 		if (!(l->flags & F_COLON) || !line_before(d, l->off, &p) ||
-		    p.kind != L_TEXT || !(p.flags & F_VERB))
+		    p.kind != L_TEXT || !line_verb(d, &p))
 			return false;
 		wrapped = true;
 	}
