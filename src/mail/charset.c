@@ -474,7 +474,7 @@ decode_utf8(const unsigned char *s, size_t len, struct obuf *o, size_t *nrep)
 	ob_reserve(o, len);
 	while (i < len) {
 		if (s[i] < 0x80) {
-			i++;
+			i += utf8_ascii_span(s + i, len - i);
 			continue;
 		}
 		if ((n = utf8_seq_len(s + i, len - i)) != 0) {
@@ -693,9 +693,18 @@ conv_judge(struct conv *r, bool utf8)
 
 	while (i < r->o.len) {
 		if (s[i] < 0x80) {
-			c = s[i];
-			n = 1;
-		} else if ((n = utf8_seq_len(s + i, r->o.len - i)) != 0) {
+			/* A run of ASCII: what matters is whether it starts
+			 * with a letter (after a pending symbol) and whether
+			 * it ends with one; ASCII is never a symbol here. */
+			n = utf8_ascii_span(s + i, r->o.len - i);
+			if (pending && cp_letter(s[i]))
+				r->sym++;
+			pending = false;
+			prev_letter = cp_letter(s[i + n - 1]);
+			i += n;
+			continue;
+		}
+		if ((n = utf8_seq_len(s + i, r->o.len - i)) != 0) {
 			c = s[i] & (0xff >> (n + 1));
 			for (size_t k = 1; k < n; k++)
 				c = (c << 6) | (s[i + k] & 0x3f);
@@ -813,10 +822,7 @@ utf8_evidence(const unsigned char *s, size_t len)
 static bool
 has_8bit(const char *in, size_t len)
 {
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)in[i] >= 0x80)
-			return true;
-	return false;
+	return utf8_ascii_span((const unsigned char *)in, len) < len;
 }
 
 /* ISO-2022-JP escape sequences in text that did not say so. */

@@ -223,9 +223,15 @@ part_decode(struct walk *w, struct mailmime_data *d, char **out_r, size_t *len_r
 static size_t
 crlf_to_lf(char *s, size_t len)
 {
-	size_t o = 0;
+	char *cr = memchr(s, '\r', len);
+	size_t o;
 
-	for (size_t i = 0; i < len; i++) {
+	if (cr == NULL) {	/* LF already, as most decoded text is */
+		s[len] = '\0';
+		return len;
+	}
+	o = (size_t)(cr - s);
+	for (size_t i = o; i < len; i++) {
 		if (s[i] == '\r') {
 			s[o++] = '\n';
 			if (i + 1 < len && s[i + 1] == '\n')
@@ -470,19 +476,21 @@ count_multipart(const char *raw, size_t len)
 {
 	/* message/rfc822 nests too: libetpan recurses once per attached
 	 * message, and 40,000 of them (1.3 MB) overflowed an 8 MiB stack. */
-	static const char pat[] = "multipart/", pat2[] = "message/";
+	static const char pat[] = "multipart", pat2[] = "message";
+	const size_t l1 = sizeof(pat) - 1, l2 = sizeof(pat2) - 1;
+	const char *p = raw, *end = raw + len, *slash;
 	size_t n = 0;
 
-	for (size_t i = 0; i + sizeof(pat2) - 1 <= len; i++) {
-		if ((raw[i] | 0x20) != 'm')
-			continue;
-		if (i + sizeof(pat) - 1 <= len && strncasecmp(raw + i, pat, sizeof(pat) - 1) == 0) {
+	/* Both end in the only '/' they hold, so they never overlap: look
+	 * for the slashes (memchr is fast; '/' is rare in text) and at what
+	 * comes before each. */
+	while ((slash = memchr(p, '/', (size_t)(end - p))) != NULL) {
+		size_t before = (size_t)(slash - raw);
+
+		if ((before >= l1 && strncasecmp(slash - l1, pat, l1) == 0) ||
+		    (before >= l2 && strncasecmp(slash - l2, pat2, l2) == 0))
 			n++;
-			i += sizeof(pat) - 2;
-		} else if (strncasecmp(raw + i, pat2, sizeof(pat2) - 1) == 0) {
-			n++;
-			i += sizeof(pat2) - 2;
-		}
+		p = slash + 1;
 	}
 	return n;
 }
