@@ -10,6 +10,7 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -190,18 +191,110 @@ attachment_add(struct walk *w, char *filename, const char *ctype, size_t size, b
 	a->is_inline = is_inline;
 }
 
-/* Decode a single part's content transfer encoding. Returns 0 and a
- * buffer to release with mailmime_decoded_part_free, or -1. */
+/* A part's content with its transfer encoding undone. */
+struct decoded {
+	const char *p;	/* the bytes: borrowed from the message, or below */
+	size_t len;
+	char *own;	/* owned (free): our base64 output */
+	char *etpan;	/* owned (mailmime_decoded_part_free): libetpan's */
+};
+
+static void
+decoded_free(struct decoded *dc)
+{
+	free(dc->own);
+	if (dc->etpan != NULL)
+		mailmime_decoded_part_free(dc->etpan);
+}
+
+/* The value of a base64 digit, or -1 ('=' and everything else). */
 static int
-part_decode(struct walk *w, struct mailmime_data *d, char **out_r, size_t *len_r)
+b64_value(unsigned char c)
+{
+	if (c >= 'A' && c <= 'Z')
+		return c - 'A';
+	if (c >= 'a' && c <= 'z')
+		return c - 'a' + 26;
+	if (c >= '0' && c <= '9')
+		return c - '0' + 52;
+	return c == '+' ? 62 : c == '/' ? 63 : -1;
+}
+
+/* Base64 as libetpan's mailmime_base64_body_parse decodes it (so the
+ * result does not depend on which of us did it): every byte that is not
+ * a digit is skipped, '=' included; digits left over at the end give one
+ * byte (one or two digits) or two (three digits). With out NULL only the
+ * length is counted. Returns the decoded length. libetpan appends three
+ * bytes at a time to a growing string, which made it the costliest step
+ * for mail with attachments. */
+static size_t
+b64_decode(const char *in, size_t len, char *out)
+{
+	const unsigned char *s = (const unsigned char *)in;
+	uint32_t acc = 0;
+	size_t o = 0, digits = 0;
+	int k = 0, v;
+
+	if (out == NULL) {
+		for (size_t i = 0; i < len; i++)
+			digits += b64_value(s[i]) >= 0;
+		return digits / 4 * 3 + (digits % 4 == 3 ? 2 : digits % 4 != 0);
+	}
+	for (size_t i = 0; i < len; i++) {
+		if ((v = b64_value(s[i])) < 0)
+			continue;
+		acc = acc << 6 | (uint32_t)v;
+		if (++k == 4) {
+			out[o++] = (char)(acc >> 16);
+			out[o++] = (char)(acc >> 8 & 0xff);
+			out[o++] = (char)(acc & 0xff);
+			acc = 0;
+			k = 0;
+		}
+	}
+	if (k > 0) {
+		acc <<= 6 * (4 - k);
+		out[o++] = (char)(acc >> 16);
+		if (k == 3)
+			out[o++] = (char)(acc >> 8 & 0xff);
+	}
+	return o;
+}
+
+/* Undo a single part's content transfer encoding into *dc (free it with
+ * decoded_free). With size_only, only dc->len is set. Returns 0, or -1
+ * (nothing to free). */
+static int
+part_decode(struct walk *w, struct mailmime_data *d, struct decoded *dc,
+    bool size_only)
 {
 	size_t idx = 0, len;
 	const char *data;
 
+	memset(dc, 0, sizeof(*dc));
 	if (d == NULL || d->dt_type != MAILMIME_DATA_TEXT)
 		return -1;
 	data = d->dt_data.dt_text.dt_data;
 	len = d->dt_data.dt_text.dt_length;
+	switch (d->dt_encoding) {
+	case MAILMIME_MECHANISM_QUOTED_PRINTABLE:
+		break;
+	case MAILMIME_MECHANISM_BASE64:
+		if (size_only)
+			dc->len = b64_decode(data, len, NULL);
+		else {
+			dc->own = xmalloc(len / 4 * 3 + 3);
+			dc->len = b64_decode(data, len, dc->own);
+			dc->p = dc->own;
+		}
+		return 0;
+	default:
+		/* 7bit, 8bit, binary: the bytes as they are (libetpan
+		 * would copy them) */
+		dc->p = data;
+		dc->len = len;
+		return 0;
+	}
 	/* libetpan's quoted-printable decoder reads up to two bytes past the
 	 * end of data that ends in '=' and one more byte (not a line break):
 	 * past the message itself for the last part. Leave that broken
@@ -211,10 +304,13 @@ part_decode(struct walk *w, struct mailmime_data *d, char **out_r, size_t *len_r
 		msg_defect(w->m, "quoted-printable part ends in a broken escape");
 		len -= 2;
 	}
-	if (mailmime_part_parse(data, len, &idx, d->dt_encoding, out_r, len_r) != MAILIMF_NO_ERROR) {
+	if (mailmime_part_parse(data, len, &idx, d->dt_encoding, &dc->etpan,
+	    &dc->len) != MAILIMF_NO_ERROR) {
 		msg_defect(w->m, "undecodable content transfer encoding");
+		dc->etpan = NULL;
 		return -1;
 	}
+	dc->p = dc->etpan;
 	return 0;
 }
 
@@ -250,16 +346,16 @@ part_text(struct walk *w, struct mailmime *mime, size_t *len_r)
 	struct mailmime_content *ct = mime->mm_content_type;
 	const char *charset = ct_param(ct, "charset");
 	const char *format = ct_param(ct, "format");
-	char *dec, *txt;
-	size_t dlen;
+	struct decoded dc;
+	char *txt;
 	unsigned defects = 0;
 
-	if (part_decode(w, mime->mm_data.mm_single, &dec, &dlen) < 0) {
+	if (part_decode(w, mime->mm_data.mm_single, &dc, false) < 0) {
 		*len_r = 0;
 		return xstrdup("");
 	}
-	txt = charset_to_utf8(charset, dec, dlen, msg_fallback(w->lim), len_r, &defects, NULL);
-	mailmime_decoded_part_free(dec);
+	txt = charset_to_utf8(charset, dc.p, dc.len, msg_fallback(w->lim), len_r, &defects, NULL);
+	decoded_free(&dc);
 	if (defects)
 		msg_charset_defects(w->m, "body", defects);
 	if (format && strcasecmp(format, "flowed") == 0) {
@@ -289,12 +385,12 @@ static void walk_part(struct walk *w, struct mailmime *mime, int depth, bool in_
 static size_t
 mime_decoded_size(struct walk *w, struct mailmime *mime)
 {
-	char *dec;
-	size_t dlen = 0;
+	struct decoded dc;
 
-	if (part_decode(w, mime->mm_data.mm_single, &dec, &dlen) == 0)
-		mailmime_decoded_part_free(dec);
-	return dlen;
+	if (part_decode(w, mime->mm_data.mm_single, &dc, true) < 0)
+		return 0;
+	decoded_free(&dc);
+	return dc.len;
 }
 
 /* Machine-readable parts of reports: they feed classify.c, and count as
