@@ -207,18 +207,27 @@ decoded_free(struct decoded *dc)
 		mailmime_decoded_part_free(dc->etpan);
 }
 
-/* The value of a base64 digit, or -1 ('=' and everything else). */
-static int
-b64_value(unsigned char c)
-{
-	if (c >= 'A' && c <= 'Z')
-		return c - 'A';
-	if (c >= 'a' && c <= 'z')
-		return c - 'a' + 26;
-	if (c >= '0' && c <= '9')
-		return c - '0' + 52;
-	return c == '+' ? 62 : c == '/' ? 63 : -1;
-}
+/* The value of each byte as a base64 digit, or -1 ('=' and everything
+ * else). A table, not comparisons: attachments are random bytes, and
+ * their digits defeat branch prediction. */
+static const signed char b64_value[256] = {
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 62, -1, -1, -1, 63,
+	52, 53, 54, 55, 56, 57, 58, 59, 60, 61, -1, -1, -1, -1, -1, -1,
+	-1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+	15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, -1, -1, -1, -1, -1,
+	-1, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
+	41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+};
 
 /* Base64 as libetpan's mailmime_base64_body_parse decodes it (so the
  * result does not depend on which of us did it): every byte that is not
@@ -237,11 +246,11 @@ b64_decode(const char *in, size_t len, char *out)
 
 	if (out == NULL) {
 		for (size_t i = 0; i < len; i++)
-			digits += b64_value(s[i]) >= 0;
+			digits += b64_value[s[i]] >= 0;
 		return digits / 4 * 3 + (digits % 4 == 3 ? 2 : digits % 4 != 0);
 	}
 	for (size_t i = 0; i < len; i++) {
-		if ((v = b64_value(s[i])) < 0)
+		if ((v = b64_value[s[i]]) < 0)
 			continue;
 		acc = acc << 6 | (uint32_t)v;
 		if (++k == 4) {
