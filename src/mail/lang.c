@@ -269,7 +269,8 @@ static const char strip_map[] =
     "lllnnnnnnnnnoooo" "oooorrrrrrssssss" "ssttttttuuuuuuuu" "uuuuwwyyyzzzzzzs";
 
 struct token {
-	char s[LANG_TOKEN_MAX + 4];	/* folded UTF-8, NUL-terminated */
+	char s[LANG_TOKEN_MAX + 4];	/* folded UTF-8, len bytes */
+	uint64_t h;			/* key_hash() of them, as they come */
 	size_t len;
 	bool ascii;
 	bool too_long;
@@ -295,7 +296,8 @@ struct tally {
 #define KEYS_MAX	(2 * NELEM(words) + 2 * 2 * NPHRASES)
 
 struct wkey {
-	char s[KEY_MAX];	/* folded UTF-8, not NUL-terminated */
+	char s[KEY_MAX];	/* folded UTF-8, len bytes */
+	uint64_t h;		/* key_hash() */
 	unsigned char len;
 	unsigned char exact;	/* languages it is a stop word of as written */
 	unsigned char stripped;	/* ... once its accents are dropped */
@@ -309,8 +311,13 @@ static struct {
 	unsigned short slot[KEY_SLOTS];		/* key index + 1, 0 = free */
 	unsigned short fold[0x180 - 0xc0];	/* lower case of U+00C0.. */
 	signed char letter[0x180 - 0xc0];	/* index in letters[], or -1 */
+	unsigned short ending[256];	/* endings[] by their last byte */
 } ix;
 static pthread_once_t ix_once = PTHREAD_ONCE_INIT;
+
+
+_Static_assert(NPHRASES <= 16 && NELEM(endings) <= 16,
+    "struct wkey and ix.ending hold one bit per phrase and per ending");
 
 struct scan {
 	struct tally *t;
@@ -401,30 +408,53 @@ next_cp(const unsigned char *p, size_t n, unsigned *cp_r)
 	return k;
 }
 
-/* FNV-1a: short keys, few of them; good enough and branch-free. */
-static unsigned
-key_hash(const char *s, size_t n)
+/* A word's hash, one byte at a time as token_add() appends them (a
+ * multiply per byte would make a longer dependency chain). */
+static uint64_t
+hash_add(uint64_t h, unsigned char c)
 {
-	uint32_t h = 2166136261u;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 16777619u;
-	return (unsigned)(h ^ h >> 15);
+	return (h << 5) + h + c;
 }
 
-/* The key for s[0..n), or NULL. */
-static const struct wkey *
-key_find(const char *s, size_t n)
+static uint64_t
+key_hash(const char *s, size_t n)
 {
-	unsigned h;
+	uint64_t h = 0;
+
+	for (size_t i = 0; i < n; i++)
+		h = hash_add(h, (unsigned char)s[i]);
+	return h;
+}
+
+static unsigned
+key_slot(uint64_t h)
+{
+	return (unsigned)((h * 0x9e3779b97f4a7c15u) >> 40) & (KEY_SLOTS - 1);
+}
+
+static bool
+key_equal(const struct wkey *k, uint64_t h, const char *s, size_t n)
+{
+	if (k->h != h || k->len != n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (k->s[i] != s[i])
+			return false;
+	return true;
+}
+
+/* The key for the word s[0..n) of hash h, or NULL. */
+static const struct wkey *
+key_find(uint64_t h, const char *s, size_t n)
+{
+	unsigned i;
 
 	if (n == 0 || n > KEY_MAX)
 		return NULL;
-	for (h = key_hash(s, n) & (KEY_SLOTS - 1); ix.slot[h] != 0;
-	    h = (h + 1) & (KEY_SLOTS - 1)) {
-		const struct wkey *k = &ix.keys[ix.slot[h] - 1];
+	for (i = key_slot(h); ix.slot[i] != 0; i = (i + 1) & (KEY_SLOTS - 1)) {
+		const struct wkey *k = &ix.keys[ix.slot[i] - 1];
 
-		if (k->len == n && memcmp(k->s, s, n) == 0)
+		if (key_equal(k, h, s, n))
 			return k;
 	}
 	return NULL;
@@ -435,21 +465,22 @@ key_find(const char *s, size_t n)
 static struct wkey *
 key_add(const char *s, size_t n)
 {
-	unsigned h;
+	uint64_t h = key_hash(s, n);
 	struct wkey *k;
+	unsigned i;
 
 	if (n == 0 || n > KEY_MAX || ix.nkeys == KEYS_MAX)
 		return NULL;
-	for (h = key_hash(s, n) & (KEY_SLOTS - 1); ix.slot[h] != 0;
-	    h = (h + 1) & (KEY_SLOTS - 1)) {
-		k = &ix.keys[ix.slot[h] - 1];
-		if (k->len == n && memcmp(k->s, s, n) == 0)
+	for (i = key_slot(h); ix.slot[i] != 0; i = (i + 1) & (KEY_SLOTS - 1)) {
+		k = &ix.keys[ix.slot[i] - 1];
+		if (key_equal(k, h, s, n))
 			return k;
 	}
 	k = &ix.keys[ix.nkeys++];
 	memcpy(k->s, s, n);
 	k->len = (unsigned char)n;
-	ix.slot[h] = ix.nkeys;
+	k->h = h;
+	ix.slot[i] = ix.nkeys;
 	return k;
 }
 
@@ -517,6 +548,9 @@ index_init(void)
 		ix.fold[cp - 0xc0] = (unsigned short)fold_cp_slow(cp);
 		ix.letter[cp - 0xc0] = -1;
 	}
+	for (size_t i = 0; i < NELEM(endings); i++)
+		ix.ending[(unsigned char)endings[i].s[endings[i].len - 1]] |=
+		    (unsigned short)(1u << i);
 	for (size_t i = NELEM(letters); i-- > 0;)
 		if (letters[i].cp >= 0xc0 && letters[i].cp < 0x180)
 			ix.letter[letters[i].cp - 0xc0] = (signed char)i;
@@ -557,7 +591,7 @@ static void
 score_token(struct scan *s)
 {
 	const struct token *tk = &s->cur;
-	const struct wkey *k = key_find(tk->s, tk->len);
+	const struct wkey *k = key_find(tk->h, tk->s, tk->len);
 
 	if (k != NULL && (k->exact | k->stripped) != 0) {
 		int points[NLANG];
@@ -568,7 +602,8 @@ score_token(struct scan *s)
 		s->t->words++;
 		tally_add(s->t, points, s->mult);
 	}
-	if (k != NULL && s->have_prev && (k->pb4 | k->pb2) != 0) {
+	if (k != NULL && s->have_prev &&
+	    ((k->pb4 | k->pb2) & (s->prev_pa4 | s->prev_pa2)) != 0) {
 		for (size_t i = 0; i < NPHRASES; i++) {
 			int wa = phrase_weight(s->prev_pa4, s->prev_pa2, i);
 			int wb = phrase_weight(k->pb4, k->pb2, i);
@@ -580,12 +615,12 @@ score_token(struct scan *s)
 	}
 	s->prev_pa4 = k != NULL ? k->pa4 : 0;
 	s->prev_pa2 = k != NULL ? k->pa2 : 0;
-	for (size_t i = 0; i < NELEM(endings); i++) {
-		const struct ending *e = &endings[i];
+	/* the first ending that fits, among those with the word's last byte */
+	for (unsigned set = ix.ending[(unsigned char)tk->s[tk->len - 1]];
+	    set != 0; set &= set - 1) {
+		const struct ending *e = &endings[__builtin_ctz(set)];
 
-		if (tk->len < e->len + 2 ||
-		    tk->s[tk->len - 1] != e->s[e->len - 1] ||
-		    (e->ascii_only && !tk->ascii) ||
+		if (tk->len < e->len + 2 || (e->ascii_only && !tk->ascii) ||
 		    memcmp(tk->s + tk->len - e->len, e->s, e->len) != 0)
 			continue;
 		tally_langs(s->t, e->langs, e->weight, s->mult);
@@ -601,10 +636,18 @@ token_end(struct scan *s)
 		s->have_prev = true;
 	} else if (s->cur.too_long)
 		s->have_prev = false;
+	s->cur.h = 0;
 	s->cur.len = 0;
-	s->cur.s[0] = '\0';
 	s->cur.ascii = true;
 	s->cur.too_long = false;
+}
+
+/* One byte of the current word, hashed as it comes. */
+static void
+token_put(struct token *tk, unsigned c)
+{
+	tk->s[tk->len++] = (char)c;
+	tk->h = hash_add(tk->h, (unsigned char)c);
 }
 
 /* Append a letter (or an apostrophe inside a word) to the current word and
@@ -628,25 +671,37 @@ token_add(struct scan *s, unsigned cp)
 		tk->too_long = true;
 		return;
 	}
-	if (cp < 0x80)
-		tk->s[tk->len++] = (char)cp;
-	else {
-		tk->ascii = false;
-		if (cp < 0x800)
-			tk->s[tk->len++] = (char)(0xc0 | cp >> 6);
-		else {
-			if (cp < 0x10000)
-				tk->s[tk->len++] = (char)(0xe0 | cp >> 12);
-			else {
-				tk->s[tk->len++] = (char)(0xf0 | cp >> 18);
-				tk->s[tk->len++] =
-				    (char)(0x80 | (cp >> 12 & 0x3f));
-			}
-			tk->s[tk->len++] = (char)(0x80 | (cp >> 6 & 0x3f));
-		}
-		tk->s[tk->len++] = (char)(0x80 | (cp & 0x3f));
+	if (cp < 0x80) {
+		token_put(tk, cp);
+		return;
 	}
-	tk->s[tk->len] = '\0';
+	tk->ascii = false;
+	if (cp < 0x800)
+		token_put(tk, 0xc0 | cp >> 6);
+	else {
+		if (cp < 0x10000)
+			token_put(tk, 0xe0 | cp >> 12);
+		else {
+			token_put(tk, 0xf0 | cp >> 18);
+			token_put(tk, 0x80 | (cp >> 12 & 0x3f));
+		}
+		token_put(tk, 0x80 | (cp >> 6 & 0x3f));
+	}
+	token_put(tk, 0x80 | (cp & 0x3f));
+}
+
+/* token_add() for an ASCII letter, already in lower case: nothing to
+ * fold, no telling letter. */
+static void
+token_add_ascii(struct token *tk, char c)
+{
+	if (tk->too_long)
+		return;
+	if (tk->len + 4 > LANG_TOKEN_MAX) {
+		tk->too_long = true;
+		return;
+	}
+	token_put(tk, (unsigned char)c);
 }
 
 static void
@@ -657,9 +712,13 @@ scan_line(struct scan *s, const unsigned char *p, size_t n)
 	while (i < n) {
 		unsigned cp, next;
 
-		if (p[i] < 0x80)	/* most of the text: no decoding */
+		if (p[i] < 0x80) {	/* most of the text: no decoding */
 			cp = p[i++];
-		else
+			if ((cp | 32) >= 'a' && (cp | 32) <= 'z') {
+				token_add_ascii(&s->cur, (char)(cp | 32));
+				continue;
+			}
+		} else
 			i += next_cp(p + i, n - i, &cp);
 		if (cp >= 0x300 && cp < 0x370 && s->cur.len > 0) {
 			/* A combining accent (decomposed text, as some Mac
