@@ -280,6 +280,31 @@ hex_value(char c)
 	return 0;	/* as libetpan: a bad digit counts as 0 */
 }
 
+/* How many bytes at in[0..len) are none of '=', CR, LF: eight at a time,
+ * a word holding one of them is found by the "has a zero byte" trick on
+ * the word xor'ed with each. */
+static size_t
+qp_plain_span(const char *in, size_t len)
+{
+	const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w, a, b, c;
+
+		memcpy(&w, in + i, 8);
+		a = w ^ ones * '=';
+		b = w ^ ones * '\r';
+		c = w ^ ones * '\n';
+		if (((a - ones) & ~a & high) | ((b - ones) & ~b & high) |
+		    ((c - ones) & ~c & high))
+			break;
+	}
+	while (i < len && in[i] != '=' && in[i] != '\r' && in[i] != '\n')
+		i++;
+	return i;
+}
+
 /* Quoted-printable as libetpan's mailmime_quoted_printable_body_parse
  * decodes a body (its state machine, step for step, but copying runs of
  * plain bytes whole). Line ends come out as CRLF (a lone CR or LF too); a
@@ -295,9 +320,7 @@ qp_decode(const char *in, size_t len, char *out)
 	size_t i = 0, o = 0, j;
 
 	while (i < len) {
-		for (j = i; j < len && in[j] != '=' && in[j] != '\r' &&
-		    in[j] != '\n'; j++)
-			;
+		j = i + qp_plain_span(in + i, len - i);
 		memcpy(out + o, in + i, j - i);
 		o += j - i;
 		if ((i = j) >= len)
