@@ -156,7 +156,12 @@ header_add(struct msg *m, const char *name, size_t nlen, struct pd_buf *val,
 		memmove(raw, raw + skip, len - skip + 1);
 		len -= skip;
 	}
-	m->headers = xreallocarray(m->headers, m->nheaders + 1, sizeof(*m->headers));
+	/* room doubles at each power of two: no realloc per field */
+	if (m->nheaders >= 8 && (m->nheaders & (m->nheaders - 1)) == 0)
+		m->headers = xreallocarray(m->headers, 2 * m->nheaders,
+		    sizeof(*m->headers));
+	else if (m->nheaders == 0)
+		m->headers = xreallocarray(NULL, 8, sizeof(*m->headers));
 	h = &m->headers[m->nheaders++];
 	h->name = xstrndup(name, nlen);
 	h->raw = raw;

@@ -366,10 +366,26 @@ clean_line(const char *s, size_t len)
 	return r;
 }
 
+/* Nothing to decode or convert: printable ASCII and tabs, no "=?". Most
+ * header fields (Received, DKIM-Signature, Message-ID...) are. */
+static bool
+plain_value(const char *v, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if ((c < 0x20 && c != '\t') || c > 0x7e ||
+		    (c == '=' && i + 1 < len && v[i + 1] == '?'))
+			return false;
+	}
+	return true;
+}
+
 char *
 rfc2047_decode(const char *value, size_t len, const char *const *fallback,
     unsigned *defects_r)
 {
+
 	struct dec d;
 	struct pd_buf u;
 	struct word w;
@@ -378,6 +394,12 @@ rfc2047_decode(const char *value, size_t len, const char *const *fallback,
 	bool broken;
 	char *r;
 
+	/* what the general path below would give, without its buffers */
+	if (plain_value(value, len)) {
+		if (defects_r)
+			*defects_r = 0;
+		return clean_line(value, len);
+	}
 	memset(&d, 0, sizeof(d));
 	pd_buf_init(&d.out, out_cap(len));
 	pd_buf_init(&d.raw, len);
