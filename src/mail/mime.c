@@ -280,25 +280,37 @@ hex_value(char c)
 	return 0;	/* as libetpan: a bad digit counts as 0 */
 }
 
+/* 0x80 in each byte of w that is zero, else 0 (exact, unlike the
+ * shorter test that may also mark the byte after a zero). */
+static uint64_t
+zero_bytes(uint64_t w)
+{
+	const uint64_t low7 = 0x7f7f7f7f7f7f7f7fu;
+
+	return ~(((w & low7) + low7) | w | low7);
+}
+
 /* How many bytes at in[0..len) are none of '=', CR, LF: eight at a time,
- * a word holding one of them is found by the "has a zero byte" trick on
- * the word xor'ed with each. */
+ * each xor'ed word tested for a zero byte. */
 static size_t
 qp_plain_span(const char *in, size_t len)
 {
-	const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
+	const uint64_t ones = 0x0101010101010101u;
 	size_t i = 0;
 
 	for (; i + 8 <= len; i += 8) {
-		uint64_t w, a, b, c;
+		uint64_t w, hit;
 
 		memcpy(&w, in + i, 8);
-		a = w ^ ones * '=';
-		b = w ^ ones * '\r';
-		c = w ^ ones * '\n';
-		if (((a - ones) & ~a & high) | ((b - ones) & ~b & high) |
-		    ((c - ones) & ~c & high))
+		hit = zero_bytes(w ^ ones * '=') | zero_bytes(w ^ ones * '\r') |
+		    zero_bytes(w ^ ones * '\n');
+		if (hit != 0) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			return i + (size_t)__builtin_ctzll(hit) / 8;
+#else
 			break;
+#endif
+		}
 	}
 	while (i < len && in[i] != '=' && in[i] != '\r' && in[i] != '\n')
 		i++;
@@ -416,24 +428,26 @@ part_decode(struct walk *w, struct mailmime_data *d, struct decoded *dc,
 static size_t
 crlf_to_lf(char *s, size_t len)
 {
-	char *cr = memchr(s, '\r', len);
-	size_t o;
+	char *cr = memchr(s, '\r', len), *end = s + len, *o;
 
-	if (cr == NULL) {	/* LF already, as most decoded text is */
+	if (cr == NULL) {	/* LF already */
 		s[len] = '\0';
 		return len;
 	}
-	o = (size_t)(cr - s);
-	for (size_t i = o; i < len; i++) {
-		if (s[i] == '\r') {
-			s[o++] = '\n';
-			if (i + 1 < len && s[i + 1] == '\n')
-				i++;
-		} else
-			s[o++] = s[i];
+	/* from each CR to the next, moving the run between them down */
+	for (o = cr; cr != NULL;) {
+		char *from = cr + 1, *next;
+
+		*o++ = '\n';
+		if (from < end && *from == '\n')
+			from++;
+		next = memchr(from, '\r', (size_t)(end - from));
+		memmove(o, from, (size_t)((next ? next : end) - from));
+		o += (next ? next : end) - from;
+		cr = next;
 	}
-	s[o] = '\0';
-	return o;
+	*o = '\0';
+	return (size_t)(o - s);
 }
 
 /* A text part's content as UTF-8, LF line ends (caller frees). */

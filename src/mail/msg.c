@@ -392,13 +392,17 @@ synthesize_id(struct msg *m, const char *body, size_t body_len)
 static void
 content_hash(struct msg *m, const char *raw, size_t len)
 {
+	static const char digits[] = "0123456789abcdef";
 	unsigned char digest[32];
 	char hex[65];
 
 	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, raw, len, digest) < 0)
 		log_fatal("gnutls: SHA-256 unavailable");
-	for (int i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+	for (int i = 0; i < 32; i++) {
+		hex[2 * i] = digits[digest[i] >> 4];
+		hex[2 * i + 1] = digits[digest[i] & 0xf];
+	}
+	hex[64] = '\0';
 	m->content_hash = xstrdup(hex);
 }
 

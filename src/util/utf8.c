@@ -54,8 +54,13 @@ utf8_ascii_span(const unsigned char *s, size_t len)
 		uint64_t w;
 
 		memcpy(&w, s + i, 8);
-		if (w & high)
+		if (w & high) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			return i + (size_t)__builtin_ctzll(w & high) / 8;
+#else
 			break;
+#endif
+		}
 	}
 	while (i < len && s[i] < 0x80)
 		i++;
