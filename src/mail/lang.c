@@ -54,6 +54,7 @@ static const char *const lang_codes[NLANG] = {
 #define W_STRIPPED	2
 #define W_MARK		2
 #define W_LIGHT		1
+_Static_assert(W_EXACT > W_STRIPPED && W_STRIPPED > 0, "see score_token()");
 #define LANG_MARGIN	4		/* one exclusive stop word */
 #define LANG_CLEAR	12		/* about three of them */
 #define LANG_MIN_WORDS	3
@@ -556,27 +557,18 @@ index_init(void)
 			ix.letter[letters[i].cp - 0xc0] = (signed char)i;
 }
 
-/* Add one piece of evidence: points[l] for each language l. */
-static void
-tally_add(struct tally *t, const int points[NLANG], int mult)
-{
-	for (int a = 0; a < NLANG; a++) {
-		if (points[a] == 0)
-			continue;
-		for (int b = 0; b < NLANG; b++)
-			if (points[a] > points[b])
-				t->excl[a][b] += (points[a] - points[b]) * mult;
-	}
-}
-
+/* Add one piece of evidence that gives weight (> 0) points to each of
+ * langs: it counts for each of them against each of the others. */
 static void
 tally_langs(struct tally *t, unsigned langs, int weight, int mult)
 {
-	int points[NLANG];
-
-	for (int l = 0; l < NLANG; l++)
-		points[l] = (langs & (1u << l)) ? weight : 0;
-	tally_add(t, points, mult);
+	for (int a = 0; a < NLANG; a++) {
+		if (!(langs >> a & 1))
+			continue;
+		for (int b = 0; b < NLANG; b++)
+			if (!(langs >> b & 1))
+				t->excl[a][b] += weight * mult;
+	}
 }
 
 /* A phrase word's weight for phrase i: 4 as written, 2 stripped, or 0. */
@@ -594,13 +586,13 @@ score_token(struct scan *s)
 	const struct wkey *k = key_find(tk->h, tk->s, tk->len);
 
 	if (k != NULL && (k->exact | k->stripped) != 0) {
-		int points[NLANG];
-
-		for (int l = 0; l < NLANG; l++)
-			points[l] = (k->exact >> l & 1) ? W_EXACT :
-			    (k->stripped >> l & 1) ? W_STRIPPED : 0;
+		/* W_EXACT points for the languages it is written in, else
+		 * W_STRIPPED for those it is one of without accents: as two
+		 * pieces of evidence, the second for both sets */
 		s->t->words++;
-		tally_add(s->t, points, s->mult);
+		tally_langs(s->t, k->exact, W_EXACT - W_STRIPPED, s->mult);
+		tally_langs(s->t, k->exact | k->stripped, W_STRIPPED,
+		    s->mult);
 	}
 	if (k != NULL && s->have_prev &&
 	    ((k->pb4 | k->pb2) & (s->prev_pa4 | s->prev_pa2)) != 0) {
@@ -690,18 +682,30 @@ token_add(struct scan *s, unsigned cp)
 	token_put(tk, 0x80 | (cp & 0x3f));
 }
 
-/* token_add() for an ASCII letter, already in lower case: nothing to
- * fold, no telling letter. */
-static void
-token_add_ascii(struct token *tk, char c)
+static bool
+ascii_letter(unsigned char c)
 {
+	return (c | 32) >= 'a' && (c | 32) <= 'z';
+}
+
+/* token_add() for a run of n ASCII letters: nothing to fold but case, no
+ * telling letter. Appends as many as token_add() would before the word
+ * is too long. */
+static void
+token_add_ascii(struct token *tk, const unsigned char *p, size_t n)
+{
+	size_t room;
+
 	if (tk->too_long)
 		return;
-	if (tk->len + 4 > LANG_TOKEN_MAX) {
+	room = tk->len + 4 <= LANG_TOKEN_MAX ?
+	    LANG_TOKEN_MAX - 3 - tk->len : 0;
+	if (n > room) {
+		n = room;
 		tk->too_long = true;
-		return;
 	}
-	token_put(tk, (unsigned char)c);
+	for (size_t i = 0; i < n; i++)
+		token_put(tk, p[i] | 32);
 }
 
 static void
@@ -712,13 +716,18 @@ scan_line(struct scan *s, const unsigned char *p, size_t n)
 	while (i < n) {
 		unsigned cp, next;
 
-		if (p[i] < 0x80) {	/* most of the text: no decoding */
+		if (ascii_letter(p[i])) {	/* most of the text */
+			size_t j = i + 1;
+
+			while (j < n && ascii_letter(p[j]))
+				j++;
+			token_add_ascii(&s->cur, p + i, j - i);
+			i = j;
+			continue;
+		}
+		if (p[i] < 0x80)
 			cp = p[i++];
-			if ((cp | 32) >= 'a' && (cp | 32) <= 'z') {
-				token_add_ascii(&s->cur, (char)(cp | 32));
-				continue;
-			}
-		} else
+		else
 			i += next_cp(p + i, n - i, &cp);
 		if (cp >= 0x300 && cp < 0x370 && s->cur.len > 0) {
 			/* A combining accent (decomposed text, as some Mac
