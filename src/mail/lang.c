@@ -562,13 +562,12 @@ index_init(void)
 static void
 tally_langs(struct tally *t, unsigned langs, int weight, int mult)
 {
-	for (int a = 0; a < NLANG; a++) {
-		if (!(langs >> a & 1))
-			continue;
-		for (int b = 0; b < NLANG; b++)
-			if (!(langs >> b & 1))
-				t->excl[a][b] += weight * mult;
-	}
+	unsigned out = ~langs & ((1u << NLANG) - 1);
+
+	for (unsigned as = langs; as != 0; as &= as - 1)
+		for (unsigned bs = out; bs != 0; bs &= bs - 1)
+			t->excl[__builtin_ctz(as)][__builtin_ctz(bs)] +=
+			    weight * mult;
 }
 
 /* A phrase word's weight for phrase i: 4 as written, 2 stripped, or 0. */

@@ -10,9 +10,11 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <pthread.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libetpan/libetpan.h>
 
@@ -22,6 +24,7 @@
 #include "postdesk/flowed.h"
 #include "postdesk/html.h"
 #include "postdesk/rfc2047.h"
+#include "postdesk/utf8.h"
 #include "postdesk/xalloc.h"
 
 #define TEXT_MAX ((size_t)16 << 20)	/* best text kept, bytes */
@@ -702,6 +705,33 @@ count_multipart(const char *raw, size_t len)
 	return n;
 }
 
+/* libetpan reads every MIME field value (Content-Type, -Disposition...)
+ * as an encoded phrase and converts its plain text from "us-ascii" to
+ * "utf-8" through a fresh iconv_open/iconv/iconv_close: for ASCII, a
+ * copy, and a costly one. Its extended_charconv hook does that copy here;
+ * anything else goes back to libetpan's iconv (UNKNOWN_CHARSET says so). */
+static int
+ascii_charconv(const char *tocode, const char *fromcode, const char *str,
+    size_t length, char *result, size_t *result_len)
+{
+	if (strcasecmp(tocode, "utf-8") != 0 ||
+	    strcasecmp(fromcode, "us-ascii") != 0 ||
+	    utf8_ascii_span((const unsigned char *)str, length) != length)
+		return MAIL_CHARCONV_ERROR_UNKNOWN_CHARSET;
+	memcpy(result, str, length);
+	*result_len = length;
+	return MAIL_CHARCONV_NO_ERROR;
+}
+
+static pthread_once_t charconv_once = PTHREAD_ONCE_INIT;
+
+static void
+charconv_init(void)
+{
+	if (extended_charconv == NULL)
+		extended_charconv = ascii_charconv;
+}
+
 void
 mime_walk(struct msg *m, const char *raw, size_t len, const struct msg_limits *lim,
     struct mime_report *rep)
@@ -710,6 +740,7 @@ mime_walk(struct msg *m, const char *raw, size_t len, const struct msg_limits *l
 	struct mailmime *mime = NULL;
 	size_t idx = 0;
 
+	pthread_once(&charconv_once, charconv_init);
 	pd_buf_init(&w.plain, TEXT_MAX);
 	if (count_multipart(raw, len) > (size_t)lim->max_mime_parts) {
 		msg_defect(m, "more than %d multipart/ or message/ declarations; MIME structure not parsed",
