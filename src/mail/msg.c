@@ -253,22 +253,34 @@ headers_split(struct msg *m, const char *raw, size_t len, const struct msg_limit
 	return (size_t)(p - raw);
 }
 
+/* The first field named name (any case). The first bytes are compared
+ * before strcasecmp: classify.c alone asks for a dozen fields a message. */
+static const struct msg_header *
+header_find(const struct msg *m, const char *name)
+{
+	unsigned char c = (unsigned char)name[0] | 32;
+
+	for (size_t i = 0; i < m->nheaders; i++)
+		if (((unsigned char)m->headers[i].name[0] | 32) == c &&
+		    strcasecmp(m->headers[i].name, name) == 0)
+			return &m->headers[i];
+	return NULL;
+}
+
 const char *
 msg_header(const struct msg *m, const char *name)
 {
-	for (size_t i = 0; i < m->nheaders; i++)
-		if (strcasecmp(m->headers[i].name, name) == 0)
-			return m->headers[i].value;
-	return NULL;
+	const struct msg_header *h = header_find(m, name);
+
+	return h != NULL ? h->value : NULL;
 }
 
 const char *
 msg_header_raw(const struct msg *m, const char *name)
 {
-	for (size_t i = 0; i < m->nheaders; i++)
-		if (strcasecmp(m->headers[i].name, name) == 0)
-			return m->headers[i].raw;
-	return NULL;
+	const struct msg_header *h = header_find(m, name);
+
+	return h != NULL ? h->raw : NULL;
 }
 
 /* --- Message-IDs --------------------------------------------------------- */

@@ -170,6 +170,7 @@ static const struct pat footers[] = {
 static struct {
 	uint64_t hkey[256];
 	uint32_t verb[256], footer[256], opener[256];
+	size_t hkey_max;	/* the longest key */
 } first_bytes;
 static pthread_once_t first_once = PTHREAD_ONCE_INIT;
 
@@ -203,8 +204,11 @@ first_mark_pats(uint32_t *set, const struct pat *list, size_t count)
 static void
 first_init(void)
 {
-	for (size_t i = 0; i < NELEM(hkeys); i++)
+	for (size_t i = 0; i < NELEM(hkeys); i++) {
 		first_mark(first_bytes.hkey, hkeys[i].k.s, i);
+		if (hkeys[i].k.len > first_bytes.hkey_max)
+			first_bytes.hkey_max = hkeys[i].k.len;
+	}
 	first_mark_pats(first_bytes.verb, attr_verbs, NELEM(attr_verbs));
 	first_mark_pats(first_bytes.footer, footers, NELEM(footers));
 	first_mark_pats(first_bytes.opener, attr_openers,
@@ -278,7 +282,10 @@ hdr_key(const char *s, size_t n, size_t *idx_r)
 
 	if (n > 0 && s[0] == '*')	/* bold, as HTML renderers write it */
 		k0 = 1;
-	if (k0 >= n)
+	/* the colon follows the key (and a '*'): most lines have none
+	 * that early */
+	if (k0 >= n || memchr(s, ':', n < first_bytes.hkey_max + 3 ? n :
+	    first_bytes.hkey_max + 3) == NULL)
 		return 0;
 	for (set = first_bytes.hkey[(unsigned char)s[k0]]; set != 0;
 	    set &= set - 1) {
