@@ -40,6 +40,8 @@ struct walk {
 	size_t html_len;
 	bool limit_noted;
 	int in_related;		/* inside a non-root part of multipart/related */
+	const char *boundary;	/* of the multipart whose parts are walked, or
+				   NULL; borrowed from the tree */
 };
 
 /* Lower-case "type/subtype" of a part (caller frees). */
@@ -484,6 +486,41 @@ part_text(struct walk *w, struct mailmime *mime, size_t *len_r)
 	return txt;
 }
 
+/* Cut t (LF line ends) before its first line that is a delimiter of the
+ * enclosing multipart ("--boundary" or "--boundary--", maybe with blanks
+ * after): libetpan leaves such lines inside a text part when it cannot
+ * split the parts around them (an empty first part, empty parts in a row),
+ * and they are no text. Returns the new length. */
+static size_t
+cut_delimiter(struct walk *w, char *t, size_t len)
+{
+	size_t bl, i = 0;
+
+	if (w->boundary == NULL || (bl = strlen(w->boundary)) == 0)
+		return len;
+	while (i < len) {
+		const char *nl = memchr(t + i, '\n', len - i);
+		size_t end = nl != NULL ? (size_t)(nl - t) : len, k = i + 2 + bl;
+
+		if (end - i >= 2 + bl && t[i] == '-' && t[i + 1] == '-' &&
+		    memcmp(t + i + 2, w->boundary, bl) == 0) {
+			if (end - k >= 2 && t[k] == '-' && t[k + 1] == '-')
+				k += 2;
+			while (k < end && (t[k] == ' ' || t[k] == '\t'))
+				k++;
+			if (k == end) {
+				msg_defect(w->m, "MIME delimiter inside a text part "
+				    "(parts the MIME parser could not split); "
+				    "text cut there");
+				t[i] = '\0';
+				return i;
+			}
+		}
+		i = end + 1;
+	}
+	return len;
+}
+
 static bool
 blank(const char *s)
 {
@@ -544,6 +581,7 @@ walk_single(struct walk *w, struct mailmime *mime, bool in_body)
 	if (in_body && !is_att && plain && (filename == NULL || w->plain.len == 0)) {
 		char *t = part_text(w, mime, &len);
 
+		len = cut_delimiter(w, t, len);
 		if (w->plain.len > 0 && !blank(t))
 			pd_buf_adds(&w->plain, "\n");
 		if (pd_buf_add(&w->plain, t, len) < 0 && !w->limit_noted) {
@@ -553,8 +591,10 @@ walk_single(struct walk *w, struct mailmime *mime, bool in_body)
 		free(t);
 	} else if (in_body && !is_att && html && (filename == NULL || w->html == NULL)) {
 		w->m->html = true;
-		if (w->html == NULL)
+		if (w->html == NULL) {
 			w->html = part_text(w, mime, &w->html_len);
+			w->html_len = cut_delimiter(w, w->html, w->html_len);
+		}
 	} else if (report_part(ctype)) {
 		if (strstr(ctype, "headers") != NULL) {
 			if (rep->original_headers == NULL)
@@ -613,7 +653,9 @@ walk_multipart(struct walk *w, struct mailmime *mime, int depth, bool in_body)
 {
 	char *ctype = content_type_str(mime->mm_content_type);
 	clist *parts = mime->mm_data.mm_multipart.mm_mp_list;
+	const char *outer = w->boundary;
 
+	w->boundary = ct_param(mime->mm_content_type, "boundary");
 	if (strcmp(ctype, "multipart/report") == 0 && w->rep->report_type == NULL) {
 		const char *rt = ct_param(mime->mm_content_type, "report-type");
 
@@ -642,6 +684,7 @@ walk_multipart(struct walk *w, struct mailmime *mime, int depth, bool in_body)
 			first = false;
 		}
 	}
+	w->boundary = outer;
 	free(ctype);
 }
 
