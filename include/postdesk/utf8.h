@@ -9,5 +9,7 @@
  * are not a valid, shortest-form sequence within len. */
 size_t utf8_seq_len(const unsigned char *s, size_t len);
 bool utf8_valid(const char *s, size_t len);
+/* How many bytes at the start of s[0..len) are ASCII (below 0x80). */
+size_t utf8_ascii_span(const unsigned char *s, size_t len);
 
 #endif

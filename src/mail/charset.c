@@ -474,7 +474,7 @@ decode_utf8(const unsigned char *s, size_t len, struct obuf *o, size_t *nrep)
 	ob_reserve(o, len);
 	while (i < len) {
 		if (s[i] < 0x80) {
-			i++;
+			i += utf8_ascii_span(s + i, len - i);
 			continue;
 		}
 		if ((n = utf8_seq_len(s + i, len - i)) != 0) {
@@ -693,9 +693,18 @@ conv_judge(struct conv *r, bool utf8)
 
 	while (i < r->o.len) {
 		if (s[i] < 0x80) {
-			c = s[i];
-			n = 1;
-		} else if ((n = utf8_seq_len(s + i, r->o.len - i)) != 0) {
+			/* A run of ASCII: what matters is whether it starts
+			 * with a letter (after a pending symbol) and whether
+			 * it ends with one; ASCII is never a symbol here. */
+			n = utf8_ascii_span(s + i, r->o.len - i);
+			if (pending && cp_letter(s[i]))
+				r->sym++;
+			pending = false;
+			prev_letter = cp_letter(s[i + n - 1]);
+			i += n;
+			continue;
+		}
+		if ((n = utf8_seq_len(s + i, r->o.len - i)) != 0) {
 			c = s[i] & (0xff >> (n + 1));
 			for (size_t k = 1; k < n; k++)
 				c = (c << 6) | (s[i + k] & 0x3f);
@@ -729,16 +738,108 @@ conv_judge(struct conv *r, bool utf8)
 		r->c1 = 0;
 }
 
+/* Single-byte charsets are read through a table of iconv's own answer for
+ * each byte, made once per thread and charset: the same output as
+ * decode_iconv (U+FFFD for a byte it does not map), without iconv's cost
+ * per call and per character, which made it the costliest step for
+ * Latin-2 mail. A converter that holds a byte back (windows-1255 and
+ * windows-1258 compose letters with the accents that follow) or gives
+ * more than one character for a byte makes no table: iconv reads that
+ * charset as before. */
+#define SB_CACHE	4
+struct sbtab {
+	char name[LABEL_MAX + 1];
+	bool usable;
+	unsigned char out[256][4];	/* UTF-8 length (0: unmapped), bytes */
+};
+static _Thread_local struct sbtab sb_cache[SB_CACHE];
+static _Thread_local unsigned sb_next;
+
+/* Fill t from iconv; false if the charset cannot be read byte by byte. */
+static bool
+sb_build(struct sbtab *t, const char *name)
+{
+	for (unsigned b = 0; b < 256; b++) {
+		iconv_t cd = cd_get(name);	/* in its initial state */
+		char in = (char)b, buf[16], *ip = &in, *op = buf;
+		size_t il = 1, ol = sizeof(buf), n;
+
+		if (cd == (iconv_t)-1)
+			return false;
+		if (iconv(cd, &ip, &il, &op, &ol) == (size_t)-1) {
+			if (errno != EILSEQ)
+				return false;
+			t->out[b][0] = 0;
+			continue;
+		}
+		n = (size_t)(op - buf);
+		if (iconv(cd, NULL, NULL, &op, &ol) == (size_t)-1 ||
+		    (size_t)(op - buf) != n || n == 0 || n > 3 ||
+		    utf8_seq_len((unsigned char *)buf, n) != n)
+			return false;
+		t->out[b][0] = (unsigned char)n;
+		memcpy(&t->out[b][1], buf, n);
+	}
+	return true;
+}
+
+/* The table for name, or NULL (then use iconv). Borrowed. */
+static const struct sbtab *
+sb_get(const char *name)
+{
+	struct sbtab *t;
+
+	if (strlen(name) > LABEL_MAX)
+		return NULL;
+	for (unsigned i = 0; i < SB_CACHE; i++)
+		if (strcmp(sb_cache[i].name, name) == 0)
+			return sb_cache[i].usable ? &sb_cache[i] : NULL;
+	t = &sb_cache[sb_next++ % SB_CACHE];
+	memcpy(t->name, name, strlen(name) + 1);
+	t->usable = sb_build(t, name);
+	return t->usable ? t : NULL;
+}
+
+static void
+decode_sbcs(const struct sbtab *t, const unsigned char *s, size_t len,
+    struct obuf *o, size_t *nrep)
+{
+	char *p;
+
+	ob_reserve(o, 3 * len);
+	p = o->p + o->len;
+	for (size_t i = 0; i < len; i++) {
+		const unsigned char *e = t->out[s[i]];
+
+		if (e[0] == 0) {
+			memcpy(p, REPL, 3);
+			p += 3;
+			(*nrep)++;
+			continue;
+		}
+		p[0] = (char)e[1];
+		p[1] = (char)e[2];
+		p[2] = (char)e[3];
+		p += e[0];
+	}
+	o->len = (size_t)(p - o->p);
+	o->p[o->len] = '\0';
+}
+
 static int
 convert(const struct cand *c, const char *in, size_t len, struct conv *r)
 {
+	const struct sbtab *t;
+
 	memset(r, 0, sizeof(*r));
 	if (c->flags & CS_UTF8)
 		decode_utf8((const unsigned char *)in, len, &r->o, &r->nrep);
 	else if (c->flags & CS_JIS) {
 		if (decode_jis(in, len, &r->o, &r->nrep) < 0)
 			return -1;
-	} else if (decode_iconv(c->name, (c->flags & CS_DBCS) != 0, in, len,
+	} else if ((c->flags & CS_SBCS) && (t = sb_get(c->name)) != NULL)
+		decode_sbcs(t, (const unsigned char *)in, len, &r->o, &r->nrep);
+	else if (decode_iconv(c->name, (c->flags & CS_DBCS) != 0, in, len,
 	    &r->o, &r->nrep) < 0) {
 		free(r->o.p);
 		r->o.p = NULL;
@@ -813,21 +914,22 @@ utf8_evidence(const unsigned char *s, size_t len)
 static bool
 has_8bit(const char *in, size_t len)
 {
-	for (size_t i = 0; i < len; i++)
-		if ((unsigned char)in[i] >= 0x80)
-			return true;
-	return false;
+	return utf8_ascii_span((const unsigned char *)in, len) < len;
 }
 
 /* ISO-2022-JP escape sequences in text that did not say so. */
 static bool
 has_jis_escape(const char *in, size_t len)
 {
-	static const char *const esc[] = { "\x1b$B", "\x1b$@", "\x1b(I", NULL };
+	const char *p = in, *end = in + len;
 
-	for (size_t i = 0; esc[i]; i++)
-		if (memmem(in, len, esc[i], 3) != NULL)
+	/* ESC $ B, ESC $ @, ESC ( I; ESC is rare, memchr finds it fast */
+	while ((p = memchr(p, 0x1b, (size_t)(end - p))) != NULL) {
+		if (end - p >= 3 && ((p[1] == '$' && (p[2] == 'B' || p[2] == '@')) ||
+		    (p[1] == '(' && p[2] == 'I')))
 			return true;
+		p++;
+	}
 	return false;
 }
 

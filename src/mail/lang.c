@@ -26,8 +26,10 @@
  */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 
 #include "postdesk/lang.h"
@@ -52,6 +54,7 @@ static const char *const lang_codes[NLANG] = {
 #define W_STRIPPED	2
 #define W_MARK		2
 #define W_LIGHT		1
+_Static_assert(W_EXACT > W_STRIPPED && W_STRIPPED > 0, "see score_token()");
 #define LANG_MARGIN	4		/* one exclusive stop word */
 #define LANG_CLEAR	12		/* about three of them */
 #define LANG_MIN_WORDS	3
@@ -202,15 +205,18 @@ static const struct phrase {
  * be at least two bytes longer than the ending. */
 static const struct ending {
 	const char *s;
+	size_t len;		/* strlen(s) */
 	unsigned langs;
 	int weight;
 	bool ascii_only;	/* only for words typed without accents */
 } endings[] = {
-	{ "ní", CS, 2, false }, { "uji", CS, 2, false },
-	{ "uju", CS, 2, false }, { "ujem", SK, 2, false },
-	{ "iť", SK, 2, false }, { "ať", SK, 2, false },
-	{ "enie", SK | PL, 1, false }, { "anie", SK | PL, 1, false },
-	{ "eni", CS, 1, true },
+#define E(s, langs, weight, ascii_only) { s, sizeof(s) - 1, langs, weight, ascii_only }
+	E("ní", CS, 2, false), E("uji", CS, 2, false),
+	E("uju", CS, 2, false), E("ujem", SK, 2, false),
+	E("iť", SK, 2, false), E("ať", SK, 2, false),
+	E("enie", SK | PL, 1, false), E("anie", SK | PL, 1, false),
+	E("eni", CS, 1, true),
+#undef E
 };
 
 /* Letters (lower case) that point at languages. W_MARK letters are also
@@ -264,7 +270,8 @@ static const char strip_map[] =
     "lllnnnnnnnnnoooo" "oooorrrrrrssssss" "ssttttttuuuuuuuu" "uuuuwwyyyzzzzzzs";
 
 struct token {
-	char s[LANG_TOKEN_MAX + 4];	/* folded UTF-8, NUL-terminated */
+	char s[LANG_TOKEN_MAX + 4];	/* folded UTF-8, len bytes */
+	uint64_t h;			/* key_hash() of them, as they come */
 	size_t len;
 	bool ascii;
 	bool too_long;
@@ -276,28 +283,67 @@ struct tally {
 	unsigned marks;		/* characteristic letters */
 };
 
-#define NWORDS (sizeof(words) / sizeof(words[0]))
+#define NELEM(a)	(sizeof(a) / sizeof((a)[0]))
+#define NPHRASES	NELEM(phrases)
 
-/* The stop words grouped by the plain letter they start with ("že" under
- * 'z'), so that a word is compared with a dozen or two of them, not all.
- * Built per call: it takes a microsecond or two and needs no shared state. */
-struct word_index {
-	unsigned short first[27];	/* bucket b: ids[first[b]..first[b+1]) */
-	unsigned short ids[NWORDS];
+/* The word index: every string a token can match, once. A key is a stop
+ * word as written, a stop word without its accents ("dekuji"), a word of a
+ * phrase, or several of these at once ("dobry" is Polish as written and
+ * Czech and Slovak without accents). A token is looked up once, by hash,
+ * instead of being compared with every stop word: the guess reads every
+ * mail, and the compare loop was most of its cost. */
+#define KEY_MAX		24	/* bytes; the longest stop word has 14 */
+#define KEY_SLOTS	1024	/* hash slots, a power of two */
+#define KEYS_MAX	(2 * NELEM(words) + 2 * 2 * NPHRASES)
+
+struct wkey {
+	char s[KEY_MAX];	/* folded UTF-8, len bytes */
+	uint64_t h;		/* key_hash() */
+	unsigned char len;
+	unsigned char exact;	/* languages it is a stop word of as written */
+	unsigned char stripped;	/* ... once its accents are dropped */
+	unsigned short pa4, pa2;	/* phrases it is the first word of: */
+	unsigned short pb4, pb2;	/* as written (4) or stripped (2) */
 };
 
+static struct {
+	struct wkey keys[KEYS_MAX];
+	unsigned short nkeys;
+	unsigned short slot[KEY_SLOTS];		/* key index + 1, 0 = free */
+	unsigned short fold[0x180 - 0xc0];	/* lower case of U+00C0.. */
+	signed char letter[0x180 - 0xc0];	/* index in letters[], or -1 */
+	unsigned short ending[256];	/* endings[] by their last byte */
+} ix;
+static pthread_once_t ix_once = PTHREAD_ONCE_INIT;
+
+
+_Static_assert(NPHRASES <= 16 && NELEM(endings) <= 16,
+    "struct wkey and ix.ending hold one bit per phrase and per ending");
+
 struct scan {
-	const struct word_index *ix;
 	struct tally *t;
 	int mult;
-	struct token cur, prev;
+	struct token cur;
+	unsigned short prev_pa4, prev_pa2;	/* the previous word's phrases */
 	bool have_prev;
 };
 
+/* The case folding of folds[], without the table walk: ASCII inline, the
+ * rest of Latin-1 and Latin Extended-A from ix.fold. */
 static unsigned
 fold_cp(unsigned cp)
 {
-	for (size_t i = 0; i < sizeof(folds) / sizeof(folds[0]); i++) {
+	if (cp < 0x80)
+		return cp >= 'A' && cp <= 'Z' ? cp + 32 : cp;
+	if (cp >= 0xc0 && cp < 0x180)
+		return ix.fold[cp - 0xc0];
+	return cp;
+}
+
+static unsigned
+fold_cp_slow(unsigned cp)
+{
+	for (size_t i = 0; i < NELEM(folds); i++) {
 		const struct fold_range *f = &folds[i];
 
 		if (cp >= f->first && cp <= f->last &&
@@ -338,12 +384,13 @@ is_letter(unsigned cp)
 static size_t
 next_cp(const unsigned char *p, size_t n, unsigned *cp_r)
 {
-	size_t k = utf8_seq_len(p, n);
+	size_t k;
 
-	switch (k) {
-	case 1:
+	if (p[0] < 0x80) {
 		*cp_r = p[0];
-		break;
+		return 1;
+	}
+	switch (k = utf8_seq_len(p, n)) {
 	case 2:
 		*cp_r = (p[0] & 0x1fu) << 6 | (p[1] & 0x3fu);
 		break;
@@ -362,85 +409,172 @@ next_cp(const unsigned char *p, size_t n, unsigned *cp_r)
 	return k;
 }
 
-/* Add one piece of evidence: points[l] for each language l. */
-static void
-tally_add(struct tally *t, const int points[NLANG], int mult)
+/* A word's hash, one byte at a time as token_add() appends them (a
+ * multiply per byte would make a longer dependency chain). */
+static uint64_t
+hash_add(uint64_t h, unsigned char c)
 {
-	for (int a = 0; a < NLANG; a++)
-		for (int b = 0; b < NLANG; b++)
-			if (points[a] > points[b])
-				t->excl[a][b] += (points[a] - points[b]) * mult;
+	return (h << 5) + h + c;
 }
 
+static uint64_t
+key_hash(const char *s, size_t n)
+{
+	uint64_t h = 0;
+
+	for (size_t i = 0; i < n; i++)
+		h = hash_add(h, (unsigned char)s[i]);
+	return h;
+}
+
+static unsigned
+key_slot(uint64_t h)
+{
+	return (unsigned)((h * 0x9e3779b97f4a7c15u) >> 40) & (KEY_SLOTS - 1);
+}
+
+static bool
+key_equal(const struct wkey *k, uint64_t h, const char *s, size_t n)
+{
+	if (k->h != h || k->len != n)
+		return false;
+	for (size_t i = 0; i < n; i++)
+		if (k->s[i] != s[i])
+			return false;
+	return true;
+}
+
+/* The key for the word s[0..n) of hash h, or NULL. */
+static const struct wkey *
+key_find(uint64_t h, const char *s, size_t n)
+{
+	unsigned i;
+
+	if (n == 0 || n > KEY_MAX)
+		return NULL;
+	for (i = key_slot(h); ix.slot[i] != 0; i = (i + 1) & (KEY_SLOTS - 1)) {
+		const struct wkey *k = &ix.keys[ix.slot[i] - 1];
+
+		if (key_equal(k, h, s, n))
+			return k;
+	}
+	return NULL;
+}
+
+/* The key for s[0..n), made if it is new; NULL if s is too long to be
+ * one (no word of the tables is: see test-lang-index.c). */
+static struct wkey *
+key_add(const char *s, size_t n)
+{
+	uint64_t h = key_hash(s, n);
+	struct wkey *k;
+	unsigned i;
+
+	if (n == 0 || n > KEY_MAX || ix.nkeys == KEYS_MAX)
+		return NULL;
+	for (i = key_slot(h); ix.slot[i] != 0; i = (i + 1) & (KEY_SLOTS - 1)) {
+		k = &ix.keys[ix.slot[i] - 1];
+		if (key_equal(k, h, s, n))
+			return k;
+	}
+	k = &ix.keys[ix.nkeys++];
+	memcpy(k->s, s, n);
+	k->len = (unsigned char)n;
+	k->h = h;
+	ix.slot[i] = ix.nkeys;
+	return k;
+}
+
+/* w without its accents ("děkuji" -> "dekuji") into buf; its length, or 0
+ * when w is plain ASCII already or has a letter without a base letter
+ * ("grüße": ß). Such a form matches only words typed in plain ASCII. */
+static size_t
+strip_word(const char *w, char buf[KEY_MAX])
+{
+	const unsigned char *p = (const unsigned char *)w;
+	size_t n = strlen(w), i = 0, o = 0;
+	bool accents = false;
+
+	while (i < n && o < KEY_MAX) {
+		unsigned cp;
+		char c;
+
+		i += next_cp(p + i, n - i, &cp);
+		if ((c = strip_cp(cp)) == 0)
+			return 0;
+		accents |= cp >= 0x80;
+		buf[o++] = c;
+	}
+	return accents && i == n ? o : 0;
+}
+
+/* Key w as written and without accents; returns the two (either NULL). */
+static void
+key_add_word(const char *w, struct wkey **exact_r, struct wkey **stripped_r)
+{
+	char buf[KEY_MAX];
+	size_t n = strip_word(w, buf);
+
+	*exact_r = key_add(w, strlen(w));
+	*stripped_r = n > 0 ? key_add(buf, n) : NULL;
+}
+
+static void
+index_init(void)
+{
+	struct wkey *e, *st;
+
+	for (size_t i = 0; i < NELEM(words); i++) {
+		key_add_word(words[i].w, &e, &st);
+		if (e != NULL)
+			e->exact |= (unsigned char)words[i].langs;
+		if (st != NULL)
+			st->stripped |= (unsigned char)words[i].langs;
+	}
+	for (size_t i = 0; i < NPHRASES; i++) {
+		unsigned short bit = (unsigned short)(1u << i);
+
+		key_add_word(phrases[i].a, &e, &st);
+		if (e != NULL)
+			e->pa4 |= bit;
+		if (st != NULL)
+			st->pa2 |= bit;
+		key_add_word(phrases[i].b, &e, &st);
+		if (e != NULL)
+			e->pb4 |= bit;
+		if (st != NULL)
+			st->pb2 |= bit;
+	}
+	for (unsigned cp = 0xc0; cp < 0x180; cp++) {
+		ix.fold[cp - 0xc0] = (unsigned short)fold_cp_slow(cp);
+		ix.letter[cp - 0xc0] = -1;
+	}
+	for (size_t i = 0; i < NELEM(endings); i++)
+		ix.ending[(unsigned char)endings[i].s[endings[i].len - 1]] |=
+		    (unsigned short)(1u << i);
+	for (size_t i = NELEM(letters); i-- > 0;)
+		if (letters[i].cp >= 0xc0 && letters[i].cp < 0x180)
+			ix.letter[letters[i].cp - 0xc0] = (signed char)i;
+}
+
+/* Add one piece of evidence that gives weight (> 0) points to each of
+ * langs: it counts for each of them against each of the others. */
 static void
 tally_langs(struct tally *t, unsigned langs, int weight, int mult)
 {
-	int points[NLANG];
+	unsigned out = ~langs & ((1u << NLANG) - 1);
 
-	for (int l = 0; l < NLANG; l++)
-		points[l] = (langs & (1u << l)) ? weight : 0;
-	tally_add(t, points, mult);
+	for (unsigned as = langs; as != 0; as &= as - 1)
+		for (unsigned bs = out; bs != 0; bs &= bs - 1)
+			t->excl[__builtin_ctz(as)][__builtin_ctz(bs)] +=
+			    weight * mult;
 }
 
-/* How well token tk matches stop word w: W_EXACT, W_STRIPPED when tk is
- * plain ASCII and equals w without its accents, else 0. */
+/* A phrase word's weight for phrase i: 4 as written, 2 stripped, or 0. */
 static int
-word_match(const struct token *tk, const char *w)
+phrase_weight(unsigned short w4, unsigned short w2, size_t i)
 {
-	const unsigned char *p = (const unsigned char *)w;
-	const char *a = tk->s;
-	size_t n, i = 0;
-
-	/* Quick rejects: most stop words start with a plain letter, and
-	 * dropping accents only makes a word shorter. */
-	if (p[0] < 0x80 && (unsigned char)a[0] != p[0])
-		return 0;
-	n = strlen(w);
-	if (tk->len > n)
-		return 0;
-	if (tk->len == n && memcmp(a, w, n) == 0)
-		return W_EXACT;
-	if (!tk->ascii || tk->len == n)
-		return 0;
-	while (i < n) {
-		unsigned cp;
-
-		i += next_cp(p + i, n - i, &cp);
-		if (*a == '\0' || strip_cp(cp) != *a)
-			return 0;
-		a++;
-	}
-	return *a == '\0' ? W_STRIPPED : 0;
-}
-
-/* The index bucket of a folded word: its first letter without accents,
- * or -1. */
-static int
-word_bucket(const char *w)
-{
-	unsigned cp;
-	char c;
-
-	next_cp((const unsigned char *)w, strnlen(w, 4), &cp);
-	c = strip_cp(cp);
-	return c >= 'a' && c <= 'z' ? c - 'a' : -1;
-}
-
-static void
-word_index_init(struct word_index *ix)
-{
-	unsigned short fill[26];
-
-	/* Every stop word starts with a letter of a..z once accents go. */
-	memset(ix->first, 0, sizeof(ix->first));
-	for (size_t i = 0; i < NWORDS; i++)
-		ix->first[word_bucket(words[i].w) + 1]++;
-	for (int b = 0; b < 26; b++) {
-		ix->first[b + 1] += ix->first[b];
-		fill[b] = ix->first[b];
-	}
-	for (size_t i = 0; i < NWORDS; i++)
-		ix->ids[fill[word_bucket(words[i].w)]++] = (unsigned short)i;
+	return (w4 >> i & 1) ? W_EXACT : (w2 >> i & 1) ? W_STRIPPED : 0;
 }
 
 /* Stop words, phrases and endings for the word just finished. */
@@ -448,41 +582,37 @@ static void
 score_token(struct scan *s)
 {
 	const struct token *tk = &s->cur;
-	int points[NLANG] = { 0 };
-	bool found = false;
-	int b = word_bucket(tk->s);
+	const struct wkey *k = key_find(tk->h, tk->s, tk->len);
 
-	for (unsigned k = b < 0 ? 0 : s->ix->first[b];
-	    b >= 0 && k < s->ix->first[b + 1]; k++) {
-		const struct word *e = &words[s->ix->ids[k]];
-		int w = word_match(tk, e->w);
-
-		if (w == 0)
-			continue;
-		found = true;
-		for (int l = 0; l < NLANG; l++)
-			if ((e->langs & (1u << l)) && w > points[l])
-				points[l] = w;
-	}
-	if (found) {
+	if (k != NULL && (k->exact | k->stripped) != 0) {
+		/* W_EXACT points for the languages it is written in, else
+		 * W_STRIPPED for those it is one of without accents: as two
+		 * pieces of evidence, the second for both sets */
 		s->t->words++;
-		tally_add(s->t, points, s->mult);
+		tally_langs(s->t, k->exact, W_EXACT - W_STRIPPED, s->mult);
+		tally_langs(s->t, k->exact | k->stripped, W_STRIPPED,
+		    s->mult);
 	}
-	for (size_t i = 0; s->have_prev &&
-	    i < sizeof(phrases) / sizeof(phrases[0]); i++) {
-		int wa = word_match(&s->prev, phrases[i].a);
-		int wb = wa ? word_match(tk, phrases[i].b) : 0;
+	if (k != NULL && s->have_prev &&
+	    ((k->pb4 | k->pb2) & (s->prev_pa4 | s->prev_pa2)) != 0) {
+		for (size_t i = 0; i < NPHRASES; i++) {
+			int wa = phrase_weight(s->prev_pa4, s->prev_pa2, i);
+			int wb = phrase_weight(k->pb4, k->pb2, i);
 
-		if (wb != 0)
-			tally_langs(s->t, phrases[i].langs, wa < wb ? wa : wb,
-			    s->mult);
+			if (wa != 0 && wb != 0)
+				tally_langs(s->t, phrases[i].langs,
+				    wa < wb ? wa : wb, s->mult);
+		}
 	}
-	for (size_t i = 0; i < sizeof(endings) / sizeof(endings[0]); i++) {
-		const struct ending *e = &endings[i];
-		size_t n = strlen(e->s);
+	s->prev_pa4 = k != NULL ? k->pa4 : 0;
+	s->prev_pa2 = k != NULL ? k->pa2 : 0;
+	/* the first ending that fits, among those with the word's last byte */
+	for (unsigned set = ix.ending[(unsigned char)tk->s[tk->len - 1]];
+	    set != 0; set &= set - 1) {
+		const struct ending *e = &endings[__builtin_ctz(set)];
 
-		if ((e->ascii_only && !tk->ascii) || tk->len < n + 2 ||
-		    memcmp(tk->s + tk->len - n, e->s, n) != 0)
+		if (tk->len < e->len + 2 || (e->ascii_only && !tk->ascii) ||
+		    memcmp(tk->s + tk->len - e->len, e->s, e->len) != 0)
 			continue;
 		tally_langs(s->t, e->langs, e->weight, s->mult);
 		break;
@@ -494,14 +624,21 @@ token_end(struct scan *s)
 {
 	if (s->cur.len > 0 && !s->cur.too_long) {
 		score_token(s);
-		s->prev = s->cur;
 		s->have_prev = true;
 	} else if (s->cur.too_long)
 		s->have_prev = false;
+	s->cur.h = 0;
 	s->cur.len = 0;
-	s->cur.s[0] = '\0';
 	s->cur.ascii = true;
 	s->cur.too_long = false;
+}
+
+/* One byte of the current word, hashed as it comes. */
+static void
+token_put(struct token *tk, unsigned c)
+{
+	tk->s[tk->len++] = (char)c;
+	tk->h = hash_add(tk->h, (unsigned char)c);
 }
 
 /* Append a letter (or an apostrophe inside a word) to the current word and
@@ -512,14 +649,12 @@ token_add(struct scan *s, unsigned cp)
 	struct token *tk = &s->cur;
 
 	cp = fold_cp(cp);
-	for (size_t i = 0; cp >= 0xdf &&
-	    i < sizeof(letters) / sizeof(letters[0]); i++) {
-		if (letters[i].cp != cp)
-			continue;
-		tally_langs(s->t, letters[i].langs, letters[i].weight, s->mult);
-		if (letters[i].weight == W_MARK)
+	if (cp >= 0xc0 && cp < 0x180 && ix.letter[cp - 0xc0] >= 0) {
+		const struct letter *lt = &letters[ix.letter[cp - 0xc0]];
+
+		tally_langs(s->t, lt->langs, lt->weight, s->mult);
+		if (lt->weight == W_MARK)
 			s->t->marks++;
-		break;
 	}
 	if (tk->too_long)
 		return;
@@ -527,25 +662,49 @@ token_add(struct scan *s, unsigned cp)
 		tk->too_long = true;
 		return;
 	}
-	if (cp < 0x80)
-		tk->s[tk->len++] = (char)cp;
-	else {
-		tk->ascii = false;
-		if (cp < 0x800)
-			tk->s[tk->len++] = (char)(0xc0 | cp >> 6);
-		else {
-			if (cp < 0x10000)
-				tk->s[tk->len++] = (char)(0xe0 | cp >> 12);
-			else {
-				tk->s[tk->len++] = (char)(0xf0 | cp >> 18);
-				tk->s[tk->len++] =
-				    (char)(0x80 | (cp >> 12 & 0x3f));
-			}
-			tk->s[tk->len++] = (char)(0x80 | (cp >> 6 & 0x3f));
-		}
-		tk->s[tk->len++] = (char)(0x80 | (cp & 0x3f));
+	if (cp < 0x80) {
+		token_put(tk, cp);
+		return;
 	}
-	tk->s[tk->len] = '\0';
+	tk->ascii = false;
+	if (cp < 0x800)
+		token_put(tk, 0xc0 | cp >> 6);
+	else {
+		if (cp < 0x10000)
+			token_put(tk, 0xe0 | cp >> 12);
+		else {
+			token_put(tk, 0xf0 | cp >> 18);
+			token_put(tk, 0x80 | (cp >> 12 & 0x3f));
+		}
+		token_put(tk, 0x80 | (cp >> 6 & 0x3f));
+	}
+	token_put(tk, 0x80 | (cp & 0x3f));
+}
+
+static bool
+ascii_letter(unsigned char c)
+{
+	return (c | 32) >= 'a' && (c | 32) <= 'z';
+}
+
+/* token_add() for a run of n ASCII letters: nothing to fold but case, no
+ * telling letter. Appends as many as token_add() would before the word
+ * is too long. */
+static void
+token_add_ascii(struct token *tk, const unsigned char *p, size_t n)
+{
+	size_t room;
+
+	if (tk->too_long)
+		return;
+	room = tk->len + 4 <= LANG_TOKEN_MAX ?
+	    LANG_TOKEN_MAX - 3 - tk->len : 0;
+	if (n > room) {
+		n = room;
+		tk->too_long = true;
+	}
+	for (size_t i = 0; i < n; i++)
+		token_put(tk, p[i] | 32);
 }
 
 static void
@@ -556,7 +715,19 @@ scan_line(struct scan *s, const unsigned char *p, size_t n)
 	while (i < n) {
 		unsigned cp, next;
 
-		i += next_cp(p + i, n - i, &cp);
+		if (ascii_letter(p[i])) {	/* most of the text */
+			size_t j = i + 1;
+
+			while (j < n && ascii_letter(p[j]))
+				j++;
+			token_add_ascii(&s->cur, p + i, j - i);
+			i = j;
+			continue;
+		}
+		if (p[i] < 0x80)
+			cp = p[i++];
+		else
+			i += next_cp(p + i, n - i, &cp);
 		if (cp >= 0x300 && cp < 0x370 && s->cur.len > 0) {
 			/* A combining accent (decomposed text, as some Mac
 			 * mailers send): drop it, so the word is matched as
@@ -602,15 +773,13 @@ is_sig_sep(const unsigned char *p, size_t n)
 }
 
 static void
-scan_text(const struct word_index *ix, struct tally *t, const char *text,
-    size_t len, int mult)
+scan_text(struct tally *t, const char *text, size_t len, int mult)
 {
 	const unsigned char *p = (const unsigned char *)text;
 	struct scan s;
 	size_t i = 0;
 
 	memset(&s, 0, sizeof(s));
-	s.ix = ix;
 	s.t = t;
 	s.mult = mult;
 	s.cur.ascii = true;
@@ -704,18 +873,17 @@ const char *
 lang_detect_mail(const char *subject, const char *text, size_t len,
     const char *content_language)
 {
-	struct word_index ix;
 	struct tally t;
 	unsigned listed;
 	int l, first;
 
-	word_index_init(&ix);
+	pthread_once(&ix_once, index_init);
 	memset(&t, 0, sizeof(t));
 	if (subject != NULL)
-		scan_text(&ix, &t, subject, strnlen(subject, LANG_SCAN_MAX),
+		scan_text(&t, subject, strnlen(subject, LANG_SCAN_MAX),
 		    LANG_SUBJECT_MULT);
 	if (text != NULL)
-		scan_text(&ix, &t, text, len, 1);
+		scan_text(&t, text, len, 1);
 	l = decide(&t);
 	listed = parse_content_language(content_language, &first);
 	if (first < 0 || (l >= 0 && (listed & (1u << l))) ||

@@ -10,8 +10,11 @@
 #include "config.h"
 
 #include <ctype.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <libetpan/libetpan.h>
 
@@ -21,6 +24,7 @@
 #include "postdesk/flowed.h"
 #include "postdesk/html.h"
 #include "postdesk/rfc2047.h"
+#include "postdesk/utf8.h"
 #include "postdesk/xalloc.h"
 
 #define TEXT_MAX ((size_t)16 << 20)	/* best text kept, bytes */
@@ -36,6 +40,8 @@ struct walk {
 	size_t html_len;
 	bool limit_noted;
 	int in_related;		/* inside a non-root part of multipart/related */
+	const char *boundary;	/* of the multipart whose parts are walked, or
+				   NULL; borrowed from the tree */
 };
 
 /* Lower-case "type/subtype" of a part (caller frees). */
@@ -190,31 +196,235 @@ attachment_add(struct walk *w, char *filename, const char *ctype, size_t size, b
 	a->is_inline = is_inline;
 }
 
-/* Decode a single part's content transfer encoding. Returns 0 and a
- * buffer to release with mailmime_decoded_part_free, or -1. */
-static int
-part_decode(struct walk *w, struct mailmime_data *d, char **out_r, size_t *len_r)
+/* A part's content with its transfer encoding undone. The decoders are
+ * ours, not libetpan's mailmime_part_parse: that one grows its output a
+ * few bytes at a time, and was the costliest step of the whole parse. They
+ * give the same bytes (each was compared with libetpan's on random
+ * input). */
+struct decoded {
+	const char *p;	/* the bytes: borrowed from the message, or own */
+	size_t len;
+	char *own;	/* owned (free) */
+};
+
+static void
+decoded_free(struct decoded *dc)
 {
-	size_t idx = 0, len;
+	free(dc->own);
+}
+
+/* The value of each byte as a base64 digit, or -1 ('=' and everything
+ * else). A table, not comparisons: attachments are random bytes, and
+ * their digits defeat branch prediction. */
+static const signed char b64_value[256] = {
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, 62, -1, -1, -1, 63,
+	52, 53, 54, 55, 56, 57, 58, 59, 60, 61, -1, -1, -1, -1, -1, -1,
+	-1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14,
+	15, 16, 17, 18, 19, 20, 21, 22, 23, 24, 25, -1, -1, -1, -1, -1,
+	-1, 26, 27, 28, 29, 30, 31, 32, 33, 34, 35, 36, 37, 38, 39, 40,
+	41, 42, 43, 44, 45, 46, 47, 48, 49, 50, 51, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+	-1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1, -1,
+};
+
+/* Base64 as libetpan's mailmime_base64_body_parse decodes it: every byte
+ * that is not a digit is skipped, '=' included; digits left over at the
+ * end give one byte (one or two digits) or two (three digits). With out
+ * NULL only the length is counted. Returns the decoded length. */
+static size_t
+b64_decode(const char *in, size_t len, char *out)
+{
+	const unsigned char *s = (const unsigned char *)in;
+	uint32_t acc = 0;
+	size_t o = 0, digits = 0;
+	int k = 0, v;
+
+	if (out == NULL) {
+		for (size_t i = 0; i < len; i++)
+			digits += b64_value[s[i]] >= 0;
+		return digits / 4 * 3 + (digits % 4 == 3 ? 2 : digits % 4 != 0);
+	}
+	for (size_t i = 0; i < len; i++) {
+		if ((v = b64_value[s[i]]) < 0)
+			continue;
+		acc = acc << 6 | (uint32_t)v;
+		if (++k == 4) {
+			out[o++] = (char)(acc >> 16);
+			out[o++] = (char)(acc >> 8 & 0xff);
+			out[o++] = (char)(acc & 0xff);
+			acc = 0;
+			k = 0;
+		}
+	}
+	if (k > 0) {
+		acc <<= 6 * (4 - k);
+		out[o++] = (char)(acc >> 16);
+		if (k == 3)
+			out[o++] = (char)(acc >> 8 & 0xff);
+	}
+	return o;
+}
+
+static int
+hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return 0;	/* as libetpan: a bad digit counts as 0 */
+}
+
+/* 0x80 in each byte of w that is zero, else 0 (exact, unlike the
+ * shorter test that may also mark the byte after a zero). */
+static uint64_t
+zero_bytes(uint64_t w)
+{
+	const uint64_t low7 = 0x7f7f7f7f7f7f7f7fu;
+
+	return ~(((w & low7) + low7) | w | low7);
+}
+
+/* How many bytes at in[0..len) are none of '=', CR, LF: eight at a time,
+ * each xor'ed word tested for a zero byte. */
+static size_t
+qp_plain_span(const char *in, size_t len)
+{
+	const uint64_t ones = 0x0101010101010101u;
+	size_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w, hit;
+
+		memcpy(&w, in + i, 8);
+		hit = zero_bytes(w ^ ones * '=') | zero_bytes(w ^ ones * '\r') |
+		    zero_bytes(w ^ ones * '\n');
+		if (hit != 0) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			return i + (size_t)__builtin_ctzll(hit) / 8;
+#else
+			break;
+#endif
+		}
+	}
+	while (i < len && in[i] != '=' && in[i] != '\r' && in[i] != '\n')
+		i++;
+	return i;
+}
+
+/* Quoted-printable as libetpan's mailmime_quoted_printable_body_parse
+ * decodes a body (its state machine, step for step, but copying runs of
+ * plain bytes whole). Line ends come out as CRLF (a lone CR or LF too); a
+ * soft break "=" CRLF, "=" LF or "=" CR goes; "=XY" is a byte, with 0 for
+ * a character that is no hex digit; a CR at the very end goes, and so
+ * does everything after "=" CR at the end. One quirk is kept: "=X" at the
+ * very end gives X and the byte after the end, in[len], which the caller
+ * must have (part_decode cuts such an end off, so in[len] is the '=' it
+ * cut). out needs 2 * len + 2 bytes. Returns the decoded length. */
+static size_t
+qp_decode(const char *in, size_t len, char *out)
+{
+	size_t i = 0, o = 0, j;
+
+	while (i < len) {
+		j = i + qp_plain_span(in + i, len - i);
+		memcpy(out + o, in + i, j - i);
+		o += j - i;
+		if ((i = j) >= len)
+			break;
+		if (in[i] == '\n' || in[i] == '\r') {
+			out[o++] = '\r';
+			out[o++] = '\n';
+			/* CR LF as one; a lone CR: what follows is read
+			 * as usual; a CR at the very end gives nothing */
+			if (in[i] == '\r' && i + 1 >= len)
+				o -= 2;
+			i += in[i] == '\r' && i + 1 < len && in[i + 1] == '\n' ?
+			    2 : 1;
+			continue;
+		}
+		if (i + 1 >= len) {		/* '=' at the end: itself */
+			out[o++] = '=';
+			break;
+		}
+		if (in[i + 1] == '\n') {	/* soft line break */
+			i += 2;
+			continue;
+		}
+		if (in[i + 1] == '\r') {
+			if (i + 2 >= len)	/* "=" CR at the end: stop */
+				break;
+			i += in[i + 2] == '\n' ? 3 : 2;
+			continue;
+		}
+		if (i + 2 >= len) {		/* "=X" at the end */
+			out[o++] = in[i + 1];
+			out[o++] = in[i + 1] == '=' ? '=' : in[len];
+			break;
+		}
+		out[o++] = (char)(hex_value(in[i + 1]) << 4 |
+		    hex_value(in[i + 2]));
+		i += 3;
+	}
+	return o;
+}
+
+/* Undo a single part's content transfer encoding into *dc (free it with
+ * decoded_free). With size_only, dc->len may be all that is set. Returns
+ * 0, or -1 (nothing to free). */
+static int
+part_decode(struct walk *w, struct mailmime_data *d, struct decoded *dc,
+    bool size_only)
+{
+	size_t len;
 	const char *data;
 
+	memset(dc, 0, sizeof(*dc));
 	if (d == NULL || d->dt_type != MAILMIME_DATA_TEXT)
 		return -1;
 	data = d->dt_data.dt_text.dt_data;
 	len = d->dt_data.dt_text.dt_length;
-	/* libetpan's quoted-printable decoder reads up to two bytes past the
+	switch (d->dt_encoding) {
+	case MAILMIME_MECHANISM_QUOTED_PRINTABLE:
+		break;
+	case MAILMIME_MECHANISM_BASE64:
+		if (size_only)
+			dc->len = b64_decode(data, len, NULL);
+		else {
+			dc->own = xmalloc(len / 4 * 3 + 3);
+			dc->len = b64_decode(data, len, dc->own);
+			dc->p = dc->own;
+		}
+		return 0;
+	default:
+		/* 7bit, 8bit, binary: the bytes as they are (libetpan
+		 * would copy them) */
+		dc->p = data;
+		dc->len = len;
+		return 0;
+	}
+	/* libetpan's quoted-printable decoder read up to two bytes past the
 	 * end of data that ends in '=' and one more byte (not a line break):
-	 * past the message itself for the last part. Leave that broken
-	 * escape out. */
-	if (d->dt_encoding == MAILMIME_MECHANISM_QUOTED_PRINTABLE && len >= 2 &&
+	 * past the message itself for the last part. That broken escape is
+	 * left out (qp_decode keeps libetpan's results otherwise). */
+	if (len >= 2 &&
 	    data[len - 2] == '=' && data[len - 1] != '\r' && data[len - 1] != '\n') {
 		msg_defect(w->m, "quoted-printable part ends in a broken escape");
 		len -= 2;
 	}
-	if (mailmime_part_parse(data, len, &idx, d->dt_encoding, out_r, len_r) != MAILIMF_NO_ERROR) {
-		msg_defect(w->m, "undecodable content transfer encoding");
-		return -1;
-	}
+	dc->own = xmalloc(2 * len + 2);
+	dc->len = qp_decode(data, len, dc->own);
+	dc->p = dc->own;
 	return 0;
 }
 
@@ -223,18 +433,26 @@ part_decode(struct walk *w, struct mailmime_data *d, char **out_r, size_t *len_r
 static size_t
 crlf_to_lf(char *s, size_t len)
 {
-	size_t o = 0;
+	char *cr = memchr(s, '\r', len), *end = s + len, *o;
 
-	for (size_t i = 0; i < len; i++) {
-		if (s[i] == '\r') {
-			s[o++] = '\n';
-			if (i + 1 < len && s[i + 1] == '\n')
-				i++;
-		} else
-			s[o++] = s[i];
+	if (cr == NULL) {	/* LF already */
+		s[len] = '\0';
+		return len;
 	}
-	s[o] = '\0';
-	return o;
+	/* from each CR to the next, moving the run between them down */
+	for (o = cr; cr != NULL;) {
+		char *from = cr + 1, *next;
+
+		*o++ = '\n';
+		if (from < end && *from == '\n')
+			from++;
+		next = memchr(from, '\r', (size_t)(end - from));
+		memmove(o, from, (size_t)((next ? next : end) - from));
+		o += (next ? next : end) - from;
+		cr = next;
+	}
+	*o = '\0';
+	return (size_t)(o - s);
 }
 
 /* A text part's content as UTF-8, LF line ends (caller frees). */
@@ -244,16 +462,16 @@ part_text(struct walk *w, struct mailmime *mime, size_t *len_r)
 	struct mailmime_content *ct = mime->mm_content_type;
 	const char *charset = ct_param(ct, "charset");
 	const char *format = ct_param(ct, "format");
-	char *dec, *txt;
-	size_t dlen;
+	struct decoded dc;
+	char *txt;
 	unsigned defects = 0;
 
-	if (part_decode(w, mime->mm_data.mm_single, &dec, &dlen) < 0) {
+	if (part_decode(w, mime->mm_data.mm_single, &dc, false) < 0) {
 		*len_r = 0;
 		return xstrdup("");
 	}
-	txt = charset_to_utf8(charset, dec, dlen, msg_fallback(w->lim), len_r, &defects, NULL);
-	mailmime_decoded_part_free(dec);
+	txt = charset_to_utf8(charset, dc.p, dc.len, msg_fallback(w->lim), len_r, &defects, NULL);
+	decoded_free(&dc);
 	if (defects)
 		msg_charset_defects(w->m, "body", defects);
 	if (format && strcasecmp(format, "flowed") == 0) {
@@ -266,6 +484,41 @@ part_text(struct walk *w, struct mailmime *mime, size_t *len_r)
 	}
 	*len_r = crlf_to_lf(txt, *len_r);
 	return txt;
+}
+
+/* Cut t (LF line ends) before its first line that is a delimiter of the
+ * enclosing multipart ("--boundary" or "--boundary--", maybe with blanks
+ * after): libetpan leaves such lines inside a text part when it cannot
+ * split the parts around them (an empty first part, empty parts in a row),
+ * and they are no text. Returns the new length. */
+static size_t
+cut_delimiter(struct walk *w, char *t, size_t len)
+{
+	size_t bl, i = 0;
+
+	if (w->boundary == NULL || (bl = strlen(w->boundary)) == 0)
+		return len;
+	while (i < len) {
+		const char *nl = memchr(t + i, '\n', len - i);
+		size_t end = nl != NULL ? (size_t)(nl - t) : len, k = i + 2 + bl;
+
+		if (end - i >= 2 + bl && t[i] == '-' && t[i + 1] == '-' &&
+		    memcmp(t + i + 2, w->boundary, bl) == 0) {
+			if (end - k >= 2 && t[k] == '-' && t[k + 1] == '-')
+				k += 2;
+			while (k < end && (t[k] == ' ' || t[k] == '\t'))
+				k++;
+			if (k == end) {
+				msg_defect(w->m, "MIME delimiter inside a text part "
+				    "(parts the MIME parser could not split); "
+				    "text cut there");
+				t[i] = '\0';
+				return i;
+			}
+		}
+		i = end + 1;
+	}
+	return len;
 }
 
 static bool
@@ -283,12 +536,12 @@ static void walk_part(struct walk *w, struct mailmime *mime, int depth, bool in_
 static size_t
 mime_decoded_size(struct walk *w, struct mailmime *mime)
 {
-	char *dec;
-	size_t dlen = 0;
+	struct decoded dc;
 
-	if (part_decode(w, mime->mm_data.mm_single, &dec, &dlen) == 0)
-		mailmime_decoded_part_free(dec);
-	return dlen;
+	if (part_decode(w, mime->mm_data.mm_single, &dc, true) < 0)
+		return 0;
+	decoded_free(&dc);
+	return dc.len;
 }
 
 /* Machine-readable parts of reports: they feed classify.c, and count as
@@ -328,6 +581,7 @@ walk_single(struct walk *w, struct mailmime *mime, bool in_body)
 	if (in_body && !is_att && plain && (filename == NULL || w->plain.len == 0)) {
 		char *t = part_text(w, mime, &len);
 
+		len = cut_delimiter(w, t, len);
 		if (w->plain.len > 0 && !blank(t))
 			pd_buf_adds(&w->plain, "\n");
 		if (pd_buf_add(&w->plain, t, len) < 0 && !w->limit_noted) {
@@ -337,8 +591,10 @@ walk_single(struct walk *w, struct mailmime *mime, bool in_body)
 		free(t);
 	} else if (in_body && !is_att && html && (filename == NULL || w->html == NULL)) {
 		w->m->html = true;
-		if (w->html == NULL)
+		if (w->html == NULL) {
 			w->html = part_text(w, mime, &w->html_len);
+			w->html_len = cut_delimiter(w, w->html, w->html_len);
+		}
 	} else if (report_part(ctype)) {
 		if (strstr(ctype, "headers") != NULL) {
 			if (rep->original_headers == NULL)
@@ -397,7 +653,9 @@ walk_multipart(struct walk *w, struct mailmime *mime, int depth, bool in_body)
 {
 	char *ctype = content_type_str(mime->mm_content_type);
 	clist *parts = mime->mm_data.mm_multipart.mm_mp_list;
+	const char *outer = w->boundary;
 
+	w->boundary = ct_param(mime->mm_content_type, "boundary");
 	if (strcmp(ctype, "multipart/report") == 0 && w->rep->report_type == NULL) {
 		const char *rt = ct_param(mime->mm_content_type, "report-type");
 
@@ -426,6 +684,7 @@ walk_multipart(struct walk *w, struct mailmime *mime, int depth, bool in_body)
 			first = false;
 		}
 	}
+	w->boundary = outer;
 	free(ctype);
 }
 
@@ -470,21 +729,50 @@ count_multipart(const char *raw, size_t len)
 {
 	/* message/rfc822 nests too: libetpan recurses once per attached
 	 * message, and 40,000 of them (1.3 MB) overflowed an 8 MiB stack. */
-	static const char pat[] = "multipart/", pat2[] = "message/";
+	static const char pat[] = "multipart", pat2[] = "message";
+	const size_t l1 = sizeof(pat) - 1, l2 = sizeof(pat2) - 1;
+	const char *p = raw, *end = raw + len, *slash;
 	size_t n = 0;
 
-	for (size_t i = 0; i + sizeof(pat2) - 1 <= len; i++) {
-		if ((raw[i] | 0x20) != 'm')
-			continue;
-		if (i + sizeof(pat) - 1 <= len && strncasecmp(raw + i, pat, sizeof(pat) - 1) == 0) {
+	/* Both end in the only '/' they hold, so they never overlap: look
+	 * for the slashes (memchr is fast; '/' is rare in text) and at what
+	 * comes before each. */
+	while ((slash = memchr(p, '/', (size_t)(end - p))) != NULL) {
+		size_t before = (size_t)(slash - raw);
+
+		if ((before >= l1 && strncasecmp(slash - l1, pat, l1) == 0) ||
+		    (before >= l2 && strncasecmp(slash - l2, pat2, l2) == 0))
 			n++;
-			i += sizeof(pat) - 2;
-		} else if (strncasecmp(raw + i, pat2, sizeof(pat2) - 1) == 0) {
-			n++;
-			i += sizeof(pat2) - 2;
-		}
+		p = slash + 1;
 	}
 	return n;
+}
+
+/* libetpan reads every MIME field value (Content-Type, -Disposition...)
+ * as an encoded phrase and converts its plain text from "us-ascii" to
+ * "utf-8" through a fresh iconv_open/iconv/iconv_close: for ASCII, a
+ * copy, and a costly one. Its extended_charconv hook does that copy here;
+ * anything else goes back to libetpan's iconv (UNKNOWN_CHARSET says so). */
+static int
+ascii_charconv(const char *tocode, const char *fromcode, const char *str,
+    size_t length, char *result, size_t *result_len)
+{
+	if (strcasecmp(tocode, "utf-8") != 0 ||
+	    strcasecmp(fromcode, "us-ascii") != 0 ||
+	    utf8_ascii_span((const unsigned char *)str, length) != length)
+		return MAIL_CHARCONV_ERROR_UNKNOWN_CHARSET;
+	memcpy(result, str, length);
+	*result_len = length;
+	return MAIL_CHARCONV_NO_ERROR;
+}
+
+static pthread_once_t charconv_once = PTHREAD_ONCE_INIT;
+
+static void
+charconv_init(void)
+{
+	if (extended_charconv == NULL)
+		extended_charconv = ascii_charconv;
 }
 
 void
@@ -495,6 +783,7 @@ mime_walk(struct msg *m, const char *raw, size_t len, const struct msg_limits *l
 	struct mailmime *mime = NULL;
 	size_t idx = 0;
 
+	pthread_once(&charconv_once, charconv_init);
 	pd_buf_init(&w.plain, TEXT_MAX);
 	if (count_multipart(raw, len) > (size_t)lim->max_mime_parts) {
 		msg_defect(m, "more than %d multipart/ or message/ declarations; MIME structure not parsed",

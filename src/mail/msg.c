@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <gnutls/crypto.h>
@@ -156,7 +157,12 @@ header_add(struct msg *m, const char *name, size_t nlen, struct pd_buf *val,
 		memmove(raw, raw + skip, len - skip + 1);
 		len -= skip;
 	}
-	m->headers = xreallocarray(m->headers, m->nheaders + 1, sizeof(*m->headers));
+	/* room doubles at each power of two: no realloc per field */
+	if (m->nheaders >= 8 && (m->nheaders & (m->nheaders - 1)) == 0)
+		m->headers = xreallocarray(m->headers, 2 * m->nheaders,
+		    sizeof(*m->headers));
+	else if (m->nheaders == 0)
+		m->headers = xreallocarray(NULL, 8, sizeof(*m->headers));
 	h = &m->headers[m->nheaders++];
 	h->name = xstrndup(name, nlen);
 	h->raw = raw;
@@ -247,22 +253,34 @@ headers_split(struct msg *m, const char *raw, size_t len, const struct msg_limit
 	return (size_t)(p - raw);
 }
 
+/* The first field named name (any case). The first bytes are compared
+ * before strcasecmp: classify.c alone asks for a dozen fields a message. */
+static const struct msg_header *
+header_find(const struct msg *m, const char *name)
+{
+	unsigned char c = (unsigned char)name[0] | 32;
+
+	for (size_t i = 0; i < m->nheaders; i++)
+		if (((unsigned char)m->headers[i].name[0] | 32) == c &&
+		    strcasecmp(m->headers[i].name, name) == 0)
+			return &m->headers[i];
+	return NULL;
+}
+
 const char *
 msg_header(const struct msg *m, const char *name)
 {
-	for (size_t i = 0; i < m->nheaders; i++)
-		if (strcasecmp(m->headers[i].name, name) == 0)
-			return m->headers[i].value;
-	return NULL;
+	const struct msg_header *h = header_find(m, name);
+
+	return h != NULL ? h->value : NULL;
 }
 
 const char *
 msg_header_raw(const struct msg *m, const char *name)
 {
-	for (size_t i = 0; i < m->nheaders; i++)
-		if (strcasecmp(m->headers[i].name, name) == 0)
-			return m->headers[i].raw;
-	return NULL;
+	const struct msg_header *h = header_find(m, name);
+
+	return h != NULL ? h->raw : NULL;
 }
 
 /* --- Message-IDs --------------------------------------------------------- */
@@ -386,13 +404,17 @@ synthesize_id(struct msg *m, const char *body, size_t body_len)
 static void
 content_hash(struct msg *m, const char *raw, size_t len)
 {
+	static const char digits[] = "0123456789abcdef";
 	unsigned char digest[32];
 	char hex[65];
 
 	if (gnutls_hash_fast(GNUTLS_DIG_SHA256, raw, len, digest) < 0)
 		log_fatal("gnutls: SHA-256 unavailable");
-	for (int i = 0; i < 32; i++)
-		snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+	for (int i = 0; i < 32; i++) {
+		hex[2 * i] = digits[digest[i] >> 4];
+		hex[2 * i + 1] = digits[digest[i] & 0xf];
+	}
+	hex[64] = '\0';
 	m->content_hash = xstrdup(hex);
 }
 
@@ -726,6 +748,67 @@ parse_date(struct msg *m)
 
 /* --- the whole message --------------------------------------------------- */
 
+/* The fields libetpan reads to build the MIME tree (mailmime_field_parse:
+ * exact names, any case; MIME-Version only with a capital M). */
+static bool
+mime_field_name(const char *name, size_t n)
+{
+	static const char *const names[] = {
+		"Content-Type", "Content-Transfer-Encoding", "Content-ID",
+		"Content-Description", "Content-Disposition",
+		"Content-Language", "Content-Location",
+	};
+
+	if (n == 12 && name[0] == 'M' && strncasecmp(name, "MIME-Version", 12) == 0)
+		return true;
+	if (n < 10 || strncasecmp(name, "Content-", 8) != 0)
+		return false;
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i]) == n && strncasecmp(name, names[i], n) == 0)
+			return true;
+	return false;
+}
+
+/* What libetpan's MIME parser is given for a message whose header block
+ * raw[0..body_off) headers_split read without a skipped line: the MIME
+ * fields with their original bytes, folding and line ends, then the empty
+ * line and the body. libetpan would otherwise parse every Received, DKIM
+ * and address field into structures nobody reads, about a tenth of the
+ * whole parse. Returns false (b untouched) when a byte in the block could
+ * make libetpan's reading of the fields end before the empty line (a NUL,
+ * a CR not before LF): then it gets the message as it is. */
+static bool
+mime_view(const char *raw, size_t len, size_t body_off, struct pd_buf *b)
+{
+	const char *p = raw, *end = raw + body_off, *next, *field = NULL;
+	bool keep = false;
+
+	for (const char *q = raw; q < end; q++)
+		if (*q == '\0' || (*q == '\r' && (q + 1 == end || q[1] != '\n')))
+			return false;
+	pd_buf_init(b, len + 2);
+	while (p < end) {
+		size_t n = line_len(p, end, &next);
+		const char *colon;
+
+		if (n == 0)
+			break;		/* the empty line: kept below */
+		if (p[0] != ' ' && p[0] != '\t') {
+			if (keep)
+				pd_buf_add(b, field, (size_t)(p - field));
+			colon = memchr(p, ':', n);
+			field = p;
+			keep = colon != NULL &&
+			    mime_field_name(p, (size_t)(colon - p));
+		}
+		p = next;
+	}
+	if (keep)
+		pd_buf_add(b, field, (size_t)(p - field));
+	pd_buf_add(b, p, len - (size_t)(p - raw));
+	return true;
+}
+
 /* Where the headers really start: after blank lines some tools write
  * first, and after an mbox "From " line (archives and MTAs leave it). The
  * MIME parser is given the message from there too. */
@@ -796,8 +879,15 @@ msg_parse(const char *raw, size_t len, const struct msg_limits *lim)
 		pd_buf_add(&clean, raw + body_off, len - body_off);
 		mime_walk(m, pd_buf_str(&clean), clean.len, lim, &rep);
 		pd_buf_free(&clean);
-	} else
-		mime_walk(m, raw, len, lim, &rep);
+	} else {
+		struct pd_buf view;
+
+		if (mime_view(raw, len, body_off, &view)) {
+			mime_walk(m, pd_buf_str(&view), view.len, lim, &rep);
+			pd_buf_free(&view);
+		} else
+			mime_walk(m, raw, len, lim, &rep);
+	}
 	m->text_new = quote_strip(m->text, strlen(m->text), NULL);
 	if (m->message_id == NULL)
 		synthesize_id(m, raw + body_off, len - body_off);

@@ -32,6 +32,7 @@
  * makes it "signature"). */
 #include "config.h"
 
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -54,9 +55,7 @@ enum lkind { L_BLANK, L_QUOTE, L_SIGSEP, L_TEXT };
 
 /* Flags of L_TEXT lines. */
 #define F_ATTR_END	0x001	/* ends in "wrote:" or a localised verb */
-#define F_VERB		0x002	/* has such a verb (a wrapped attribution) */
 #define F_COLON		0x004	/* short, ends in ':' */
-#define F_OPENER	0x008	/* may begin an attribution ("On 4 Mar 2024") */
 #define F_HDR		0x010	/* "Key: value" with an Outlook header key */
 #define F_HDR_FROM	0x020	/* ... the key is From/Od/Von/Feladó/De */
 #define F_HDR_ONELINE	0x040	/* Outlook web: From: and 2 more keys inline */
@@ -79,75 +78,149 @@ struct doc {
 	size_t len;
 };
 
-static const char *const attr_verbs[] = {
-	"wrote", "writes", "napsal", "napsala", "napísal", "napísala",
-	"pisze", "napisał", "napisała", "írta", "schrieb", "a écrit",
-	"escribió", "ha scritto", "escreveu", "schreef", "skrev",
+/* A string of the tables below with its length, so that no compare has to
+ * measure it: every line of every mail is held against these. */
+struct pat {
+	const char *s;
+	size_t len;
+};
+
+#define P(lit) { lit, sizeof(lit) - 1 }
+
+static const struct pat attr_verbs[] = {
+	P("wrote"), P("writes"), P("napsal"), P("napsala"), P("napísal"),
+	P("napísala"), P("pisze"), P("napisał"), P("napisała"), P("írta"),
+	P("schrieb"), P("a écrit"), P("escribió"), P("ha scritto"),
+	P("escreveu"), P("schreef"), P("skrev"),
 };
 
 /* How wrapped attributions begin; the line must also hold a digit. */
-static const char *const attr_openers[] = {
-	"On ", "Dne ", "Dňa ", "W dniu ", "Am ", "Le ", "El ", "Em ", "Il ",
-	"Op ",
+static const struct pat attr_openers[] = {
+	P("On "), P("Dne "), P("Dňa "), P("W dniu "), P("Am "), P("Le "),
+	P("El "), P("Em "), P("Il "), P("Op "),
 };
 
 static const struct hkey {
-	const char *k;
+	struct pat k;
 	bool from;
 } hkeys[] = {
-	{ "From", true }, { "Od", true }, { "Feladó", true }, { "Von", true },
-	{ "De", true },
-	{ "Sent", false }, { "Date", false }, { "To", false }, { "Cc", false },
-	{ "Bcc", false }, { "Subject", false }, { "Reply-To", false },
-	{ "Odesláno", false }, { "Komu", false }, { "Kopie", false },
-	{ "Předmět", false }, { "Datum", false },
-	{ "Odoslané", false }, { "Kópia", false }, { "Predmet", false },
-	{ "Dátum", false },
-	{ "Wysłano", false }, { "Do", false }, { "DW", false },
-	{ "Temat", false }, { "Data", false },
-	{ "Elküldve", false }, { "Címzett", false }, { "Másolatot kap", false },
-	{ "Másolat", false }, { "Tárgy", false },
-	{ "Gesendet", false }, { "An", false }, { "Betreff", false },
-	{ "Envoyé", false }, { "À", false }, { "Objet", false },
-	{ "Enviado el", false }, { "Enviado", false }, { "Para", false },
-	{ "Asunto", false }, { "Fecha", false },
+	{ P("From"), true }, { P("Od"), true }, { P("Feladó"), true },
+	{ P("Von"), true }, { P("De"), true },
+	{ P("Sent"), false }, { P("Date"), false }, { P("To"), false },
+	{ P("Cc"), false }, { P("Bcc"), false }, { P("Subject"), false },
+	{ P("Reply-To"), false },
+	{ P("Odesláno"), false }, { P("Komu"), false }, { P("Kopie"), false },
+	{ P("Předmět"), false }, { P("Datum"), false },
+	{ P("Odoslané"), false }, { P("Kópia"), false },
+	{ P("Predmet"), false }, { P("Dátum"), false },
+	{ P("Wysłano"), false }, { P("Do"), false }, { P("DW"), false },
+	{ P("Temat"), false }, { P("Data"), false },
+	{ P("Elküldve"), false }, { P("Címzett"), false },
+	{ P("Másolatot kap"), false }, { P("Másolat"), false },
+	{ P("Tárgy"), false },
+	{ P("Gesendet"), false }, { P("An"), false }, { P("Betreff"), false },
+	{ P("Envoyé"), false }, { P("À"), false }, { P("Objet"), false },
+	{ P("Enviado el"), false }, { P("Enviado"), false }, { P("Para"), false },
+	{ P("Asunto"), false }, { P("Fecha"), false },
 };
 
 /* Between dashes: "-----Original Message-----", "-------- ... --------". */
-static const char *const sep_orig[] = {
-	"Original Message", "Original-Nachricht", "Ursprüngliche Nachricht",
-	"Původní zpráva", "Původní e-mail", "Pôvodná správa",
-	"Oryginalna wiadomość", "Wiadomość oryginalna", "Eredeti üzenet",
-	"Eredeti levél", "Message d'origine", "Message original",
-	"Mensaje original",
+static const struct pat sep_orig[] = {
+	P("Original Message"), P("Original-Nachricht"),
+	P("Ursprüngliche Nachricht"), P("Původní zpráva"),
+	P("Původní e-mail"), P("Pôvodná správa"), P("Oryginalna wiadomość"),
+	P("Wiadomość oryginalna"), P("Eredeti üzenet"), P("Eredeti levél"),
+	P("Message d'origine"), P("Message original"), P("Mensaje original"),
 };
 
-static const char *const sep_fwd[] = {
-	"Forwarded message", "Přeposlaná zpráva", "Preposlaná správa",
-	"Przekazana wiadomość", "Wiadomość przekazana",
-	"Weitergeleitete Nachricht", "Továbbított üzenet", "Továbbított levél",
-	"Message transféré", "Mensaje reenviado",
+static const struct pat sep_fwd[] = {
+	P("Forwarded message"), P("Přeposlaná zpráva"), P("Preposlaná správa"),
+	P("Przekazana wiadomość"), P("Wiadomość przekazana"),
+	P("Weitergeleitete Nachricht"), P("Továbbított üzenet"),
+	P("Továbbított levél"), P("Message transféré"),
+	P("Mensaje reenviado"),
 };
 
 /* Apple Mail's forward line, whole. */
-static const char *const fwd_lines[] = {
-	"Begin forwarded message:", "Anfang der weitergeleiteten Nachricht:",
-	"Začátek přeposílané zprávy:", "Začiatok preposlanej správy:",
-	"Początek przekazywanej wiadomości:", "Továbbított üzenet kezdete:",
-	"Début du message réexpédié :", "Inicio del mensaje reenviado:",
+static const struct pat fwd_lines[] = {
+	P("Begin forwarded message:"),
+	P("Anfang der weitergeleiteten Nachricht:"),
+	P("Začátek přeposílané zprávy:"), P("Začiatok preposlanej správy:"),
+	P("Początek przekazywanej wiadomości:"),
+	P("Továbbított üzenet kezdete:"), P("Début du message réexpédié :"),
+	P("Inicio del mensaje reenviado:"),
 };
 
-static const char *const footers[] = {
-	"Sent from my ", "Sent from Outlook", "Get Outlook for ",
-	"Sent from Mail for Windows", "Sent from Yahoo Mail",
-	"Sent from Samsung", "Sent with Proton Mail",
-	"Odesláno z ", "Odoslané z ", "Wysłane z ", "Wysłano z ",
-	"Von meinem ", "Gesendet von meinem ", "Gesendet mit ",
-	"Az iPhone-omról küldve", "Küldve az ",
-	"Envoyé de mon ", "Envoyé depuis ", "Enviado desde mi ",
+static const struct pat footers[] = {
+	P("Sent from my "), P("Sent from Outlook"), P("Get Outlook for "),
+	P("Sent from Mail for Windows"), P("Sent from Yahoo Mail"),
+	P("Sent from Samsung"), P("Sent with Proton Mail"),
+	P("Odesláno z "), P("Odoslané z "), P("Wysłane z "), P("Wysłano z "),
+	P("Von meinem "), P("Gesendet von meinem "), P("Gesendet mit "),
+	P("Az iPhone-omról küldve"), P("Küldve az "),
+	P("Envoyé de mon "), P("Envoyé depuis "), P("Enviado desde mi "),
 };
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
+
+/* For each first byte (ASCII letters in both cases), the entries of a
+ * table that begin with it, as a bit set: one look rules out most lines
+ * and most words, and the rest are compared with a few entries, not all.
+ * Built once from the tables above. */
+static struct {
+	uint64_t hkey[256];
+	uint32_t verb[256], footer[256], opener[256];
+	size_t hkey_max;	/* the longest key */
+} first_bytes;
+static pthread_once_t first_once = PTHREAD_ONCE_INIT;
+
+_Static_assert(NELEM(hkeys) <= 64 && NELEM(attr_verbs) <= 32 &&
+    NELEM(footers) <= 32 && NELEM(attr_openers) <= 32,
+    "first_bytes holds one bit per table entry");
+
+static void
+first_mark(uint64_t *set, const char *s, size_t i)
+{
+	unsigned char c = (unsigned char)s[0];
+
+	set[c] |= (uint64_t)1 << i;
+	if (c >= 'a' && c <= 'z')
+		set[c - 'a' + 'A'] |= (uint64_t)1 << i;
+	else if (c >= 'A' && c <= 'Z')
+		set[c - 'A' + 'a'] |= (uint64_t)1 << i;
+}
+
+static void
+first_mark_pats(uint32_t *set, const struct pat *list, size_t count)
+{
+	uint64_t wide[256] = { 0 };
+
+	for (size_t i = 0; i < count; i++)
+		first_mark(wide, list[i].s, i);
+	for (size_t c = 0; c < 256; c++)
+		set[c] = (uint32_t)wide[c];
+}
+
+static void
+first_init(void)
+{
+	for (size_t i = 0; i < NELEM(hkeys); i++) {
+		first_mark(first_bytes.hkey, hkeys[i].k.s, i);
+		if (hkeys[i].k.len > first_bytes.hkey_max)
+			first_bytes.hkey_max = hkeys[i].k.len;
+	}
+	first_mark_pats(first_bytes.verb, attr_verbs, NELEM(attr_verbs));
+	first_mark_pats(first_bytes.footer, footers, NELEM(footers));
+	first_mark_pats(first_bytes.opener, attr_openers,
+	    NELEM(attr_openers));
+}
+
+/* The lowest entry of a bit set, which the caller removes. */
+static size_t
+set_next(uint64_t set)
+{
+	return (size_t)__builtin_ctzll(set);
+}
 
 static bool
 is_ws(char c)
@@ -175,31 +248,25 @@ lower(char c)
 
 /* Does s[0..n) start with p, ASCII letters compared without case? */
 static bool
-ci_prefix(const char *s, size_t n, const char *p)
+ci_prefix(const char *s, size_t n, const struct pat *p)
 {
-	size_t i, pl = strlen(p);
+	size_t i;
 
-	if (pl > n)
+	if (p->len > n)
 		return false;
-	for (i = 0; i < pl; i++)
-		if (lower(s[i]) != lower(p[i]))
+	for (i = 0; i < p->len; i++)
+		if (lower(s[i]) != lower(p->s[i]))
 			return false;
 	return true;
 }
 
 static bool
-ci_equal(const char *s, size_t n, const char *p)
-{
-	return strlen(p) == n && ci_prefix(s, n, p);
-}
-
-static bool
-in_list(const char *s, size_t n, const char *const *list, size_t count)
+in_list(const char *s, size_t n, const struct pat *list, size_t count)
 {
 	size_t i;
 
 	for (i = 0; i < count; i++)
-		if (ci_equal(s, n, list[i]))
+		if (list[i].len == n && ci_prefix(s, n, &list[i]))
 			return true;
 	return false;
 }
@@ -210,14 +277,22 @@ in_list(const char *s, size_t n, const char *const *list, size_t count)
 static size_t
 hdr_key(const char *s, size_t n, size_t *idx_r)
 {
+	uint64_t set;
 	size_t i, j, k0 = 0;
 
 	if (n > 0 && s[0] == '*')	/* bold, as HTML renderers write it */
 		k0 = 1;
-	for (i = 0; i < NELEM(hkeys); i++) {
-		if (!ci_prefix(s + k0, n - k0, hkeys[i].k))
+	/* the colon follows the key (and a '*'): most lines have none
+	 * that early */
+	if (k0 >= n || memchr(s, ':', n < first_bytes.hkey_max + 3 ? n :
+	    first_bytes.hkey_max + 3) == NULL)
+		return 0;
+	for (set = first_bytes.hkey[(unsigned char)s[k0]]; set != 0;
+	    set &= set - 1) {
+		i = set_next(set);
+		if (!ci_prefix(s + k0, n - k0, &hkeys[i].k))
 			continue;
-		j = k0 + strlen(hkeys[i].k);
+		j = k0 + hkeys[i].k.len;
 		if (j < n && s[j] == '*')
 			j++;
 		if (j >= n || s[j] != ':')
@@ -259,14 +334,18 @@ hdr_oneline(const char *s, size_t n, size_t from)
 static size_t
 verb_end(const char *s, size_t n)
 {
+	uint64_t set;
 	size_t p, i, vl, best = 0;
 
 	for (p = 0; p < n; p++) {
-		if (p > 0 && s[p - 1] != ' ' && (unsigned char)s[p - 1] != 0xa0)
+		set = first_bytes.verb[(unsigned char)s[p]];
+		if (set == 0 || (p > 0 && s[p - 1] != ' ' &&
+		    (unsigned char)s[p - 1] != 0xa0))
 			continue;
-		for (i = 0; i < NELEM(attr_verbs); i++) {
-			vl = strlen(attr_verbs[i]);
-			if (ci_prefix(s + p, n - p, attr_verbs[i]) &&
+		for (; set != 0; set &= set - 1) {
+			i = set_next(set);
+			vl = attr_verbs[i].len;
+			if (ci_prefix(s + p, n - p, &attr_verbs[i]) &&
 			    (p + vl == n || !is_alpha(s[p + vl])))
 				best = p + vl;
 		}
@@ -281,6 +360,7 @@ verb_end(const char *s, size_t n)
 static bool
 is_opener(const char *s, size_t n)
 {
+	uint64_t set;
 	size_t i, d = 0;
 	bool digit = false;
 
@@ -294,8 +374,9 @@ is_opener(const char *s, size_t n)
 	}
 	if (!digit)
 		return false;
-	for (i = 0; i < NELEM(attr_openers); i++)
-		if (ci_prefix(s, n, attr_openers[i]))
+	for (set = first_bytes.opener[(unsigned char)s[0]]; set != 0;
+	    set &= set - 1)
+		if (ci_prefix(s, n, &attr_openers[set_next(set)]))
 			return true;
 	while (d < n && d < 4 && is_digit(s[d]))
 		d++;
@@ -322,14 +403,15 @@ dash_inner(const char *s, size_t n, size_t *in_r)
 static unsigned
 text_flags(const char *s, size_t n)
 {
+	uint64_t set;
 	unsigned f = 0;
 	size_t i, in, idx, end, body;
 	const char *inner;
 
-	if (n <= FOOTER_MAX)
-		for (i = 0; i < NELEM(footers); i++)
-			if (ci_prefix(s, n, footers[i]))
-				f |= F_FOOTER;
+	for (set = n <= FOOTER_MAX ? first_bytes.footer[(unsigned char)s[0]] :
+	    0; set != 0; set &= set - 1)
+		if (ci_prefix(s, n, &footers[set_next(set)]))
+			f |= F_FOOTER;
 	if (n <= SEP_MAX) {
 		for (i = 0; i < n && s[i] == '_'; i++)
 			;
@@ -353,8 +435,6 @@ text_flags(const char *s, size_t n)
 		}
 	}
 	if (n <= ATTR_MAX) {
-		if (is_opener(s, n))
-			f |= F_OPENER;
 		if (s[n - 1] == ':') {
 			if (n <= COLON_MAX)
 				f |= F_COLON;
@@ -365,25 +445,60 @@ text_flags(const char *s, size_t n)
 			if (end > 0 && body - end <= ATTR_TAIL_MAX)
 				f |= F_ATTR_END;
 		}
-		if (verb_end(s, n) > 0)
-			f |= F_VERB;
 	}
 	if (s[n - 1] == '.' || s[n - 1] == '!' || s[n - 1] == '?')
 		f |= F_STOP;
 	return f;
 }
 
+/* The line's bytes without the blanks around them: [*a_r, *b_r). */
 static void
-line_classify(const struct doc *d, struct line *l)
+line_trim(const struct doc *d, const struct line *l, size_t *a_r,
+    size_t *b_r)
 {
 	const char *s = d->t + l->off;
 	size_t a = 0, b = l->len;
 
-	l->flags = 0;
 	while (a < b && is_ws(s[a]))
 		a++;
 	while (b > a && is_ws(s[b - 1]))
 		b--;
+	*a_r = a;
+	*b_r = b;
+}
+
+/* Two properties few lines are asked about (those next to an attribution),
+ * so they are not part of the flags every line gets. Could the text line l
+ * begin a wrapped attribution (is_opener)? */
+static bool
+line_opener(const struct doc *d, const struct line *l)
+{
+	size_t a, b;
+
+	line_trim(d, l, &a, &b);
+	return l->kind == L_TEXT && b - a <= ATTR_MAX &&
+	    is_opener(d->t + l->off + a, b - a);
+}
+
+/* Does the text line l hold an attribution verb (a wrapped attribution)? */
+static bool
+line_verb(const struct doc *d, const struct line *l)
+{
+	size_t a, b;
+
+	line_trim(d, l, &a, &b);
+	return l->kind == L_TEXT && b - a <= ATTR_MAX &&
+	    verb_end(d->t + l->off + a, b - a) > 0;
+}
+
+static void
+line_classify(const struct doc *d, struct line *l)
+{
+	const char *s = d->t + l->off;
+	size_t a, b;
+
+	l->flags = 0;
+	line_trim(d, l, &a, &b);
 	if (a == b)
 		l->kind = L_BLANK;
 	else if (s[0] == '>')
@@ -533,15 +648,15 @@ attr_start(const struct doc *d, const struct line *l, bool need_opener)
 {
 	struct line p1, p2;
 
-	if (!need_opener && (l->flags & F_OPENER))
+	if (!need_opener && line_opener(d, l))
 		return l->off;
 	if (!line_before(d, l->off, &p1) || p1.kind != L_TEXT ||
 	    (p1.flags & F_STOP))
 		return need_opener ? SIZE_MAX : l->off;
-	if (p1.flags & F_OPENER)
+	if (line_opener(d, &p1))
 		return p1.off;
 	if (line_before(d, p1.off, &p2) && p2.kind == L_TEXT &&
-	    (p2.flags & F_OPENER) && !(p2.flags & F_STOP))
+	    !(p2.flags & F_STOP) && line_opener(d, &p2))
 		return p2.off;
 	return need_opener ? SIZE_MAX : l->off;
 }
@@ -562,7 +677,7 @@ attr_find(const struct doc *d, const struct line *l, size_t *start_r,
 		return false;
 	if (!(l->flags & F_ATTR_END)) {
 		if (!(l->flags & F_COLON) || !line_before(d, l->off, &p) ||
-		    p.kind != L_TEXT || !(p.flags & F_VERB))
+		    p.kind != L_TEXT || !line_verb(d, &p))
 			return false;
 		wrapped = true;
 	}
@@ -759,6 +874,7 @@ quote_strip(const char *text, size_t len, const char **what_r)
 	size_t a = 0, end;
 	char *r;
 
+	pthread_once(&first_once, first_init);
 	strip_scan(&d, &st);
 	if (st.whole) {
 		st.what = NULL;

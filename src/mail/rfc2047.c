@@ -315,6 +315,14 @@ unfold(const char *v, size_t len, struct pd_buf *u)
 		char c = v[i];
 		size_t j = i;
 
+		/* most of a value is copied as it is, in runs */
+		while (j < len && v[j] != '\r' && v[j] != '\n' && v[j] != '\0')
+			j++;
+		if (j > i) {
+			pd_buf_add(u, v + i, j - i);
+			i = j - 1;
+			continue;
+		}
 		if (c == '\r' || c == '\n') {
 			if (c == '\r' && j + 1 < len && v[j + 1] == '\n')
 				j++;
@@ -358,18 +366,40 @@ clean_line(const char *s, size_t len)
 	return r;
 }
 
+/* Nothing to decode or convert: printable ASCII and tabs, no "=?". Most
+ * header fields (Received, DKIM-Signature, Message-ID...) are. */
+static bool
+plain_value(const char *v, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)v[i];
+
+		if ((c < 0x20 && c != '\t') || c > 0x7e ||
+		    (c == '=' && i + 1 < len && v[i + 1] == '?'))
+			return false;
+	}
+	return true;
+}
+
 char *
 rfc2047_decode(const char *value, size_t len, const char *const *fallback,
     unsigned *defects_r)
 {
+
 	struct dec d;
 	struct pd_buf u;
 	struct word w;
 	const char *s;
-	size_t i = 0;
+	size_t i = 0, j;
 	bool broken;
 	char *r;
 
+	/* what the general path below would give, without its buffers */
+	if (plain_value(value, len)) {
+		if (defects_r)
+			*defects_r = 0;
+		return clean_line(value, len);
+	}
 	memset(&d, 0, sizeof(d));
 	pd_buf_init(&d.out, out_cap(len));
 	pd_buf_init(&d.raw, len);
@@ -393,10 +423,16 @@ rfc2047_decode(const char *value, size_t len, const char *const *fallback,
 			if (broken)
 				d.defects |= RFC2047_DEFECT_MALFORMED;
 		}
-		if (s[i] != ' ' && s[i] != '\t')
-			d.raw_ws = false;
-		pd_buf_addc(&d.raw, s[i]);
-		i++;
+		/* up to the next "=?" (or this '=' of a broken one) */
+		j = i + 1;
+		while (j < u.len && !(s[j] == '=' && j + 1 < u.len &&
+		    s[j + 1] == '?'))
+			j++;
+		for (size_t k = i; k < j && d.raw_ws; k++)
+			if (s[k] != ' ' && s[k] != '\t')
+				d.raw_ws = false;
+		pd_buf_add(&d.raw, s + i, j - i);
+		i = j;
 	}
 	flush_enc(&d);
 	flush_raw(&d);

@@ -57,6 +57,13 @@ pd_buf_adds(struct pd_buf *b, const char *s)
 int
 pd_buf_addc(struct pd_buf *b, char c)
 {
+	/* byte-at-a-time decoders call this per byte: skip buf_reserve
+	 * while there is room */
+	if (b->len < b->max && b->len + 2 <= b->alloc) {
+		b->data[b->len++] = c;
+		b->data[b->len] = '\0';
+		return 0;
+	}
 	return pd_buf_add(b, &c, 1);
 }
 

@@ -1,6 +1,9 @@
 /* utf8.c: see utf8.h. */
 #include "config.h"
 
+#include <stdint.h>
+#include <string.h>
+
 #include "postdesk/utf8.h"
 
 size_t
@@ -40,6 +43,30 @@ utf8_seq_len(const unsigned char *s, size_t len)
 	return n;
 }
 
+size_t
+utf8_ascii_span(const unsigned char *s, size_t len)
+{
+	const uint64_t high = 0x8080808080808080u;
+	size_t i = 0;
+
+	/* eight bytes at a time: mail text is mostly ASCII */
+	for (; i + 8 <= len; i += 8) {
+		uint64_t w;
+
+		memcpy(&w, s + i, 8);
+		if (w & high) {
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+			return i + (size_t)__builtin_ctzll(w & high) / 8;
+#else
+			break;
+#endif
+		}
+	}
+	while (i < len && s[i] < 0x80)
+		i++;
+	return i;
+}
+
 bool
 utf8_valid(const char *s, size_t len)
 {
@@ -47,8 +74,13 @@ utf8_valid(const char *s, size_t len)
 	size_t i = 0;
 
 	while (i < len) {
-		size_t n = utf8_seq_len(p + i, len - i);
+		size_t n;
 
+		if (p[i] < 0x80) {
+			i += utf8_ascii_span(p + i, len - i);
+			continue;
+		}
+		n = utf8_seq_len(p + i, len - i);
 		if (n == 0)
 			return false;
 		i += n;

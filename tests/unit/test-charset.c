@@ -7,6 +7,7 @@
  * мягких французских булок". */
 #include "config.h"
 
+#include <iconv.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -546,6 +547,60 @@ rfc2231_absent_and_odd(void **state)
 	PARAM(crlf, "filename", "a  b.txt", 0);
 }
 
+/* What iconv itself makes of in[0..len) in charset cs, or NULL if some
+ * byte does not convert (caller frees). */
+static char *
+iconv_reference(const char *cs, const char *in, size_t len)
+{
+	iconv_t cd = iconv_open("UTF-8", cs);
+	char *out = malloc(4 * len + 1), *ip = (char *)in, *op = out;
+	size_t il = len, ol = 4 * len;
+
+	assert_true(cd != (iconv_t)-1);
+	if (iconv(cd, &ip, &il, &op, &ol) == (size_t)-1) {
+		free(out);
+		out = NULL;
+	} else
+		*op = '\0';
+	iconv_close(cd);
+	return out;
+}
+
+/* Single-byte charsets are read through a table made from iconv's answer
+ * for each byte: every byte a charset defines, declared, gives what iconv
+ * gives (the table and the charsets that hold bytes back). */
+static void
+single_byte_tables_match_iconv(void **state)
+{
+	static const char *const cs[] = {
+		"ISO-8859-2", "ISO-8859-1", "ISO-8859-5", "ISO-8859-7",
+		"ISO-8859-15", "WINDOWS-1250", "WINDOWS-1251", "WINDOWS-1252",
+		"WINDOWS-1257", "KOI8-R", "CP852",
+	};
+	char in[256], *want;
+
+	(void)state;
+	for (size_t c = 0; c < sizeof(cs) / sizeof(cs[0]); c++) {
+		size_t n = 0;
+
+		/* a letter before each byte, so the reading is text; only
+		 * the bytes the charset defines */
+		for (int b = 0xa0; b < 0x100; b++) {
+			char one = (char)b, *w = iconv_reference(cs[c], &one, 1);
+
+			if (w == NULL)
+				continue;
+			free(w);
+			in[n++] = 'a';
+			in[n++] = (char)b;
+		}
+		want = iconv_reference(cs[c], in, n);
+		assert_non_null(want);
+		conv_check(cs[c], in, n, want, 0, cs[c]);
+		free(want);
+	}
+}
+
 int
 main(void)
 {
@@ -572,6 +627,7 @@ main(void)
 		cmocka_unit_test(rfc2231_out_of_order_and_gaps),
 		cmocka_unit_test(rfc2231_plain_with_rfc2047),
 		cmocka_unit_test(rfc2231_absent_and_odd),
+		cmocka_unit_test(single_byte_tables_match_iconv),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

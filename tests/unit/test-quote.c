@@ -459,6 +459,159 @@ mobile_footers(void **state)
 	    "Sent from my iPhone\n\nThe photo is attached.", "none");
 }
 
+/* --- every entry of the tables (quote.c looks them up by first byte) --- */
+
+/* Each Outlook key that opens a block, followed by each other key: the
+ * block is found, in any ASCII case and in bold. */
+static void
+outlook_every_header_key(void **state)
+{
+	static const char *const from[] = { "From", "Od", "Feladó", "Von", "De" };
+	static const char *const keys[] = {
+		"Sent", "Date", "To", "Cc", "Bcc", "Subject", "Reply-To",
+		"Odesláno", "Komu", "Kopie", "Předmět", "Datum", "Odoslané",
+		"Kópia", "Predmet", "Dátum", "Wysłano", "Do", "DW", "Temat",
+		"Data", "Elküldve", "Címzett", "Másolatot kap", "Másolat",
+		"Tárgy", "Gesendet", "An", "Betreff", "Envoyé", "À", "Objet",
+		"Enviado el", "Enviado", "Para", "Asunto", "Fecha",
+	};
+	char buf[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(from) / sizeof(from[0]); i++)
+		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
+			snprintf(buf, sizeof(buf), "Thanks.\n\n%s: Support "
+			    "<support@example.com>\n%s: something\n"
+			    OUTLOOK_BODY, from[i], keys[k]);
+			check(buf, "Thanks.", "attribution:outlook");
+			snprintf(buf, sizeof(buf), "Thanks.\n\n*%s:* Support "
+			    "<support@example.com>\n*%s:* something\n"
+			    OUTLOOK_BODY, from[i], keys[k]);
+			check(buf, "Thanks.", "attribution:outlook");
+		}
+	check("Thanks.\n\nFROM: Support\nSUBJECT: Router\n" OUTLOOK_BODY,
+	    "Thanks.", "attribution:outlook");
+	check("Thanks.\n\nfrom: Support\nsubject: Router\n" OUTLOOK_BODY,
+	    "Thanks.", "attribution:outlook");
+	/* the longest key, in bold: its colon is the farthest one looked
+	 * for */
+	check("Thanks.\n\n*Feladó:* Support\n*Másolatot kap:* Jan\n"
+	    OUTLOOK_BODY, "Thanks.", "attribution:outlook");
+	/* one line of Outlook on the web, with keys of two languages */
+	check("Thanks.\n\nDe: Support <s@example.com> Enviado el: lunes "
+	    "Para: Jan Asunto: Router\n" OUTLOOK_BODY,
+	    "Thanks.", "attribution:outlook");
+}
+
+static void
+outlook_keys_in_text_kept(void **state)
+{
+	(void)state;
+	/* a key word, but no colon after it */
+	check("From our side everything works: thanks\nTo be sure: restart "
+	    "it\n", "From our side everything works: thanks\nTo be sure: "
+	    "restart it", "none");
+	/* a colon after a word that is no key */
+	check("Fromage: yes\nSubjects: two\n",
+	    "Fromage: yes\nSubjects: two", "none");
+	/* one header line alone is no block */
+	check("Thanks.\n\nFrom: Support\n\nPlease restart it.\n",
+	    "Thanks.\n\nFrom: Support\n\nPlease restart it.", "none");
+}
+
+static const char *const verbs[] = {
+	"wrote", "writes", "napsal", "napsala", "napísal", "napísala",
+	"pisze", "napisał", "napisała", "írta", "schrieb", "a écrit",
+	"escribió", "ha scritto", "escreveu", "schreef", "skrev",
+};
+
+/* Each attribution verb, on one line and wrapped before the address. */
+static void
+every_attribution_verb(void **state)
+{
+	char buf[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(verbs) / sizeof(verbs[0]); i++) {
+		snprintf(buf, sizeof(buf), "Thanks.\n\nOn 4 Mar 2024, Jan "
+		    "Novak <jan@example.com> %s:\n> Old text.\n", verbs[i]);
+		check(buf, "Thanks.", "attribution:gmail");
+		snprintf(buf, sizeof(buf), "Thanks.\n\nOn 4 Mar 2024 at "
+		    "10:12, Jan Novak %s <\njan@example.com>:\n\n"
+		    "> Old text.\n", verbs[i]);
+		check(buf, "Thanks.", "attribution:gmail");
+	}
+	check("Thanks.\n\nOn 4 Mar 2024, Jan <jan@example.com> WROTE:\n"
+	    "> Old text.\n", "Thanks.", "attribution:gmail");
+	/* not a word of its own: no attribution, only a trailing quote */
+	check("Thanks.\n\nJan rewrote:\n> Old text.\n",
+	    "Thanks.\n\nJan rewrote:", "quote-prefix");
+	check("Thanks.\n\nJan wrotes:\n> Old text.\n",
+	    "Thanks.\n\nJan wrotes:", "quote-prefix");
+}
+
+/* Each word a wrapped attribution may begin with: the line above the one
+ * with the verb is part of it only when it begins so (it has a year, but
+ * no time and no leading date). */
+static void
+every_attribution_opener(void **state)
+{
+	static const char *const openers[] = {
+		"On ", "Dne ", "Dňa ", "W dniu ", "Am ", "Le ", "El ", "Em ",
+		"Il ", "Op ",
+	};
+	char buf[512];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(openers) / sizeof(openers[0]); i++) {
+		snprintf(buf, sizeof(buf), "Thanks.\n\n%sthe fourth of March "
+		    "2024, Jan Novak <\njan@example.com> wrote:\n"
+		    "> Old text.\n", openers[i]);
+		check(buf, "Thanks.", "attribution:gmail");
+	}
+	check("Thanks.\n\non the fourth of March 2024, Jan Novak <\n"
+	    "jan@example.com> wrote:\n> Old text.\n",
+	    "Thanks.", "attribution:gmail");
+	/* without one, only the line with the verb goes */
+	check("Thanks.\n\nthe fourth of March 2024, Jan Novak <\n"
+	    "jan@example.com> wrote:\n> Old text.\n",
+	    "Thanks.\n\nthe fourth of March 2024, Jan Novak <",
+	    "attribution:gmail");
+	/* "Onion" is no "On " */
+	check("Thanks.\n\nOnion 2024, Jan Novak <\n"
+	    "jan@example.com> wrote:\n> Old text.\n",
+	    "Thanks.\n\nOnion 2024, Jan Novak <", "attribution:gmail");
+}
+
+/* Each mobile footer of the table, and in lower case. */
+static void
+every_mobile_footer(void **state)
+{
+	static const char *const f[] = {
+		"Sent from my iPhone", "Sent from Outlook for Android",
+		"Get Outlook for iOS", "Sent from Mail for Windows",
+		"Sent from Yahoo Mail for iPhone", "Sent from Samsung Mobile",
+		"Sent with Proton Mail secure email.", "Odesláno z iPhonu",
+		"Odoslané z iPhonu", "Wysłane z iPhone'a",
+		"Wysłano z telefonu", "Von meinem iPhone gesendet",
+		"Gesendet von meinem iPad", "Gesendet mit der Mail App",
+		"Az iPhone-omról küldve", "Küldve az iPhone-omról",
+		"Envoyé de mon iPhone", "Envoyé depuis mon mobile",
+		"Enviado desde mi iPhone", "sent from my iphone",
+	};
+	char buf[256];
+
+	(void)state;
+	for (size_t i = 0; i < sizeof(f) / sizeof(f[0]); i++) {
+		snprintf(buf, sizeof(buf), "OK, thanks.\n\n%s\n", f[i]);
+		check(buf, "OK, thanks.", "signature");
+	}
+	/* a footer is short: a long line that starts so is a sentence */
+	check("OK.\n\nSent from my iPhone while waiting for the train that "
+	    "was late again today\n", "OK.\n\nSent from my iPhone while "
+	    "waiting for the train that was late again today", "none");
+}
+
 /* --- forwards --------------------------------------------------------- */
 
 #define GMAIL_FWD "---------- Forwarded message ---------\n" \
@@ -697,6 +850,11 @@ main(void)
 		cmocka_unit_test(nothing_new),
 		cmocka_unit_test(signatures),
 		cmocka_unit_test(mobile_footers),
+		cmocka_unit_test(outlook_every_header_key),
+		cmocka_unit_test(outlook_keys_in_text_kept),
+		cmocka_unit_test(every_attribution_verb),
+		cmocka_unit_test(every_attribution_opener),
+		cmocka_unit_test(every_mobile_footer),
 		cmocka_unit_test(forwards),
 		cmocka_unit_test(idempotent_without_history),
 		cmocka_unit_test(crlf_kept),

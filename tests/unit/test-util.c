@@ -55,6 +55,50 @@ utf8_validation(void **state)
 	assert_int_equal(utf8_seq_len((const unsigned char *)"\xe2\x82", 2), 0);
 }
 
+/* The ASCII prefix, found eight bytes at a time: every length around the
+ * word size, every position of the first high byte. */
+static void
+utf8_ascii_span_edges(void **state)
+{
+	unsigned char b[40];
+
+	(void)state;
+	for (size_t len = 0; len <= sizeof(b); len++) {
+		memset(b, 'a', sizeof(b));
+		assert_int_equal(utf8_ascii_span(b, len), len);
+		for (size_t hi = 0; hi < len; hi++) {
+			memset(b, 'a', sizeof(b));
+			b[hi] = 0x80 | (unsigned char)hi;
+			if (hi + 1 < len)
+				b[hi + 1] = 0xff;	/* only the first counts */
+			assert_int_equal(utf8_ascii_span(b, len), hi);
+		}
+	}
+	b[0] = '\0';	/* NUL is ASCII */
+	b[1] = 0x7f;
+	b[2] = 0xc3;
+	assert_int_equal(utf8_ascii_span(b, 3), 2);
+	assert_true(utf8_valid("\0abc\x7f", 5));
+}
+
+/* pd_buf_addc keeps the cap and the NUL after the data. */
+static void
+buf_addc_cap(void **state)
+{
+	struct pd_buf b;
+
+	(void)state;
+	pd_buf_init(&b, 100);
+	for (int i = 0; i < 100; i++)
+		assert_int_equal(pd_buf_addc(&b, (char)('a' + i % 26)), 0);
+	assert_int_equal(pd_buf_addc(&b, 'x'), -1);
+	assert_int_equal(b.len, 100);
+	assert_int_equal(b.data[100], '\0');
+	assert_int_equal(strlen(pd_buf_str(&b)), 100);
+	assert_int_equal(b.data[99], 'a' + 99 % 26);
+	pd_buf_free(&b);
+}
+
 static void
 json_escapes_and_structure(void **state)
 {
@@ -88,6 +132,8 @@ main(void)
 		cmocka_unit_test(buf_cap_is_hard),
 		cmocka_unit_test(buf_printf_and_steal),
 		cmocka_unit_test(utf8_validation),
+		cmocka_unit_test(utf8_ascii_span_edges),
+		cmocka_unit_test(buf_addc_cap),
 		cmocka_unit_test(json_escapes_and_structure),
 	};
 
