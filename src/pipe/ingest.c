@@ -330,6 +330,30 @@ agent_commands(struct ingest *ig, const struct msg *m, const struct pd_agent *ag
 	return rc;
 }
 
+/* A message over a parser limit (size, MIME depth or parts, header block)
+ * is stored whole but read only in part: its text may be empty or cut.
+ * Say so where an agent looks (the ticket's events) and in the log, with
+ * what the parser hit. */
+static int
+over_limit_event(struct ingest *ig, const struct msg *m, int64_t ticket, int64_t now)
+{
+	struct pd_buf d;
+	int rc;
+
+	pd_buf_init(&d, 1024);
+	pd_buf_adds(&d, "read only in part");
+	for (size_t i = 0, n = 0; i < m->ndefects; i++)
+		if (strstr(m->defects[i], "limit") || strstr(m->defects[i], "more than") ||
+		    strstr(m->defects[i], "deeper than") || strstr(m->defects[i], "larger than"))
+			pd_buf_printf(&d, "%s%s", n++ ? "; " : ": ", m->defects[i]);
+	pd_buf_printf(&d, " (all %zu bytes are stored)", m->size);
+	log_warn("ingest: msgid=<%s> ticket=%" PRId64 " over a limit: %s", m->message_id,
+	    ticket, pd_buf_str(&d));
+	rc = store_event_add(ig->st, ticket, "over-limit", NULL, pd_buf_str(&d), now);
+	pd_buf_free(&d);
+	return rc;
+}
+
 /* Everything for one new message, inside the open transaction. */
 static int
 ingest_store(struct ingest *ig, const struct msg *m, const char *raw, size_t len,
@@ -444,6 +468,10 @@ ingest_store(struct ingest *ig, const struct msg *m, const char *raw, size_t len
 		return -1;
 	}
 	res->ticket = ticket;
+	if (m->over_limit && ticket != 0 && over_limit_event(ig, m, ticket, now) < 0) {
+		agent_outcome_free(&ao);
+		return -1;
+	}
 	/* The mail this calls for, in the same transaction. */
 	if (forged && ticket != 0 &&
 	    store_event_add(st, ticket, "unverified-agent", m->from.addr,
