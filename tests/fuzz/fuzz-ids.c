@@ -164,13 +164,11 @@ check_msgids(const char *text)
 		jlen += len + 3;
 	}
 	if (bracketable && n > 0) {
-		joined = xmalloc(jlen);
-		joined[0] = '\0';
-		for (size_t i = 0; i < n; i++) {
-			strcat(joined, i ? " <" : "<");
-			strcat(joined, ids[i]);
-			strcat(joined, ">");
-		}
+		char *e = joined = xmalloc(jlen);
+
+		for (size_t i = 0; i < n; i++)
+			e += sprintf(e, "%s<%s>", i ? " " : "", ids[i]);
+		*e = '\0';
 		n2 = msgid_extract(joined, &again);
 		if (n2 != n)
 			fail("ids written back read as another number of ids", joined);
