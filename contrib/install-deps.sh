@@ -12,11 +12,12 @@ apt-get update
 # Build: toolchain, autotools, the libraries' -dev packages. libetpan-dev
 # pulls libcurl4-gnutls-dev (not the OpenSSL flavour); keep it that way.
 # Tests: cmocka, valgrind, clang (libFuzzer), the real mail stack
-# (Dovecot IMAP/LMTP, Postfix, swaks, openssl), faketime for timers.
+# (Dovecot IMAP/LMTP, Postfix, swaks, openssl), faketime for timers,
+# strace (t-hostile-input: no file written by attachment name).
 apt-get install -y --no-install-recommends \
 	build-essential autoconf automake libtool pkg-config ca-certificates \
 	libetpan-dev libcurl4-gnutls-dev libsqlite3-dev sqlite3 libconfig-dev \
 	libpcre2-dev libgnutls28-dev libsystemd-dev libcmocka-dev \
 	valgrind clang libclang-rt-dev python3 \
 	dovecot-imapd dovecot-lmtpd postfix swaks libnet-ssleay-perl openssl curl iproute2 \
-	faketime mandoc isync time
+	faketime mandoc isync time strace
