@@ -129,6 +129,11 @@ kind_of(const struct ingest *ig, const struct msg *m, const struct thread_result
 		return "loop";
 	if (m->bounce)
 		return "bounce";
+	/* Our own mail back in a ticket (a forwarder rewrote the Message-ID of
+	 * an acknowledgement): kept in the ticket, never answered, no agent
+	 * told. */
+	if (thread_addr_is_ours(ig->cfg, m->from.addr))
+		return "loop";
 	if (m->machine)
 		return "auto-reply";
 	*agent_r = thread_verified_agent(ig->cfg, m, forged_r);
