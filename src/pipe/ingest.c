@@ -255,19 +255,35 @@ ticket_open(struct ingest *ig, const struct msg *m, const struct ingest_source *
 	return store_event_add(st, *ticket_r, "created", m->from.addr, q->name, now);
 }
 
-/* A customer's mail on an existing ticket: join them if they were Cc'd on
- * the thread, and wake the ticket up if it was waiting or done. */
+/* A customer's mail on an existing ticket: wake the ticket up if it was
+ * waiting or done, and let the sender join it when they answer mail of the
+ * ticket that we sent (one of our HMAC-signed ids): they were on it. Mail
+ * that found the ticket otherwise (a Message-ID of the thread, known from a
+ * list or a forward) reaches the agents, but its sender gets none of the
+ * ticket's mail: an agent adds them with #cc if they belong. Our own
+ * addresses and the agents never become customers of a ticket (that would
+ * send the ticket's mail back to us, or an agent's to the wrong side). */
 static int
 ticket_customer_reply(struct ingest *ig, const struct msg *m, int64_t ticket, int64_t now)
 {
 	struct store *st = ig->st;
+	const char *addr = m->from.addr;
 	char status[16];
 	int64_t closed;
 	int found;
 
-	if (m->from.addr != NULL &&
-	    store_participant_add(st, ticket, m->from.addr, m->from.name, "cc") < 0)
-		return -1;
+	if (addr != NULL && !thread_addr_is_ours(ig->cfg, addr) &&
+	    thread_agent(ig->cfg, addr) == NULL) {
+		found = store_participant_has(st, ticket, addr);
+		if (found < 0)
+			return -1;
+		if (found == 0 && !thread_cites_our_id(&ig->key, m, ticket))
+			log_info("thread: ticket=%" PRId64 " msgid=<%s> from=%s does not join the "
+			    "ticket (not a reply to its mail)", ticket, m->message_id, addr);
+		else if (found == 0 &&
+		    store_participant_add(st, ticket, addr, m->from.name, "cc") < 0)
+			return -1;
+	}
 	found = store_ticket_status(st, ticket, status, &closed);
 	if (found <= 0)
 		return -1;
