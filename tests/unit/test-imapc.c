@@ -928,6 +928,37 @@ wrong_name_is_refused_before_login(void **state)
 	imapc_close(&c);
 }
 
+/* The mail stack's expired certificate (right CA, right names), served by
+ * the real Dovecot: refused before LOGIN, saying it expired. */
+static void
+expired_certificate_is_refused_before_login(void **state)
+{
+	struct pd_imap cfg = cfg_for(PD_TLS_IMPLICIT, "127.0.0.1", E.ca);
+	struct imapc_login how = { .password = E.password };
+	struct imapc *c = NULL;
+	char *err = NULL, *err2 = NULL, path[600];
+	struct stat st;
+	int r1, r2;
+
+	(void)state;
+	mailstack("MAILSTACK_CERT=expired", "restart-dovecot");
+	snprintf(path, sizeof(path), "%s/log/dovecot.log", E.dir);
+	assert_int_equal(stat(path, &st), 0);
+	r1 = imapc_open(&cfg, &how, &c, &err);
+	cfg = cfg_for(PD_TLS_STARTTLS, "127.0.0.1", E.ca);
+	r2 = imapc_open(&cfg, &how, &c, &err2);
+	mailstack("", "restart-dovecot");	/* before asserting */
+	assert_int_equal(r1, -1);
+	assert_int_equal(r2, -1);
+	assert_null(c);
+	assert_contains(err, "certificate for 127.0.0.1 is not trusted (expired on ");
+	assert_contains(err2, "certificate for 127.0.0.1 is not trusted (expired on ");
+	free(err);
+	free(err2);
+	c = open_inbox();
+	imapc_close(&c);
+}
+
 static void
 wrong_password_and_missing_xoauth2(void **state)
 {
@@ -1272,6 +1303,7 @@ main(void)
 		cmocka_unit_test(mark_move_to_a_non_ascii_folder),
 		cmocka_unit_test(starttls_verifies_and_trace_hides_the_password),
 		cmocka_unit_test(untrusted_server_is_refused),
+		cmocka_unit_test(expired_certificate_is_refused_before_login),
 		cmocka_unit_test(wrong_name_is_refused_before_login),
 		cmocka_unit_test(wrong_password_and_missing_xoauth2),
 		cmocka_unit_test(plain_connection_when_configured_warns),
