@@ -205,6 +205,13 @@ for t in $targets; do
 
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$tw/fuzz.log" | tail -n 1)
 	rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$tw/fuzz.log" | tail -n 1)
+	if [ -z "$execs" ]; then
+		# -fork=N prints no final stats: its last "#N: ... time: Ts" line
+		set -- $(sed -n 's/^#\([0-9]*\):.* time: \([0-9]*\)s.*/\1 \2/p' "$tw/fuzz.log" | tail -n 1)
+		[ $# -eq 2 ] && [ "$2" -gt 0 ] && execs=$1 rate=$(($1 / $2))
+	fi
+	crashes=$(find "$tw/artifacts" -type f | wc -l)
+	[ "$crashes" -eq 0 ] || [ "$rc" -ne 0 ] || rc=1	# -fork with -ignore_crashes exits 0
 	echo "run-fuzz: $t: executions: ${execs:-?} (${rate:-?}/s), corpus now $(find "$tw/corpus" -type f | wc -l) inputs"
 
 	if [ "$rc" -ne 0 ]; then
