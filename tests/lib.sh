@@ -26,7 +26,9 @@ trap 'exit 1' INT TERM
 # Each process writes its report to $BUILDDIR/tests/logs/valgrind/TEST/PID;
 # with -q a report holds only errors and definite or indirect leaks, so
 # done_testing fails the test when any report is not empty. Runs killed
-# with SIGKILL leave an empty report (no leak check at exit).
+# with SIGKILL leave an empty report (no leak check at exit). PCRE2's JIT
+# code is opaque to valgrind (false "uninitialised value" reports without
+# a stack): the routing rules run on PCRE2's interpreter there instead.
 VG_DIR=
 if [ -n "${VALGRIND:-}" ]; then
 	VG_DIR=${BUILDDIR:-$TEST_TMP}/tests/logs/valgrind/$(basename "$0" .sh)
@@ -34,7 +36,7 @@ if [ -n "${VALGRIND:-}" ]; then
 	rm -f "$VG_DIR"/*
 	cat >"$TEST_TMP/postdesk-vg" <<EOF
 #!/bin/sh
-exec valgrind -q --vgdb=no --leak-check=full --show-leak-kinds=definite,indirect \
+POSTDESK_NO_JIT=1 exec valgrind -q --vgdb=no --leak-check=full --show-leak-kinds=definite,indirect \
 	--errors-for-leak-kinds=definite,indirect --track-origins=yes \
 	--log-file="$VG_DIR/%p" "$POSTDESK" "\$@"
 EOF
