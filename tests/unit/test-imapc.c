@@ -1058,6 +1058,46 @@ deliver_later(const char *token, int delay_ms)
 	return pid;
 }
 
+/* Found by t-fault-net: a kept session's UID SEARCH did not see mail
+ * delivered since its last command (Dovecot announces it with the reply to
+ * that command, not in its results), so the daemon's polled mailboxes
+ * lagged a whole poll interval and a SIGUSR1 "fetch now" missed mail. */
+static void
+kept_session_sees_new_mail(void **state)
+{
+	struct imapc *c = open_inbox();
+	uint32_t *uids = NULL, last = 0;
+	size_t n = 0;
+	char *err = NULL, *found, crit[64];
+	bool there = false;
+	int status;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(imapc_search_new(c, 0, &uids, &n, &err), 0);
+	for (size_t i = 0; i < n; i++)
+		if (uids[i] > last)
+			last = uids[i];
+	free(uids);
+	pid = deliver_later("Subject: imapc kept session", 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	/* Delivered when a fresh session (curl) sees it. */
+	snprintf(crit, sizeof(crit), "UID %u:*", last + 1);
+	for (int i = 0; i < 100 && !there; i++) {
+		found = curl_search("INBOX", crit);
+		there = strtoul(found, NULL, 10) > last;
+		free(found);
+		if (!there)
+			usleep(100000);
+	}
+	assert_true(there);
+	assert_int_equal(imapc_search_new(c, last, &uids, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_true(uids[0] > last);
+	free(uids);
+	imapc_close(&c);
+}
+
 /* Show a captured protocol trace as TAP comments. */
 static void
 show_trace(const char *log)
@@ -1311,6 +1351,7 @@ main(void)
 		cmocka_unit_test(idle_wakes_on_new_mail),
 		cmocka_unit_test(idle_times_out_and_wakes_on_fd),
 		cmocka_unit_test(fetch_callback_may_move_each_message),
+		cmocka_unit_test(kept_session_sees_new_mail),
 		cmocka_unit_test(dead_server_is_a_connection_error),
 	};
 
