@@ -16,11 +16,12 @@ apt-get update
 # chromium (headless) to render the HTML report, prometheus for promtool's
 # check of the stats --prometheus output (its daemon is not needed);
 # systemd (systemd-analyze, systemd-sysusers) and man-db check the unit,
-# the sysusers.d file and the man pages (mandoc lints them).
+# the sysusers.d file and the man pages (mandoc lints them); strace
+# (t-hostile-input: no file written by attachment name).
 apt-get install -y --no-install-recommends \
 	build-essential autoconf automake libtool pkg-config ca-certificates \
 	libetpan-dev libcurl4-gnutls-dev libsqlite3-dev sqlite3 libconfig-dev \
 	libpcre2-dev libgnutls28-dev libsystemd-dev libcmocka-dev \
 	valgrind clang libclang-rt-dev python3 \
 	dovecot-imapd dovecot-lmtpd postfix swaks libnet-ssleay-perl openssl curl iproute2 \
-	faketime mandoc isync time chromium prometheus systemd man-db
+	faketime mandoc isync time chromium prometheus systemd man-db strace

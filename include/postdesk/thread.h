@@ -48,6 +48,10 @@ const struct pd_agent *thread_agent(const struct pd_config *cfg, const char *add
 const struct pd_agent *thread_verified_agent(const struct pd_config *cfg,
     const struct msg *m, bool *forged_r);
 
+/* True when m's In-Reply-To or References hold one of our own HMAC-signed
+ * Message-IDs issued for ticket: its sender was sent the ticket's mail. */
+bool thread_cites_our_id(const struct ourid_key *key, const struct msg *m, int64_t ticket);
+
 /* Resolve m's ticket. Returns 0 (r filled) or -1 on a store error. */
 int thread_resolve(struct store *st, const struct pd_config *cfg,
     const struct ourid_key *key, const struct msg *m, struct thread_result *r);

@@ -311,6 +311,31 @@ struct loader {
 	size_t nfiles;
 };
 
+/* An error quotes values from the file, and a libconfig string may hold a
+ * line break or any control byte: each becomes a visible \xNN, so that
+ * one error stays one line of check-config's output or of the log. Takes
+ * s and returns the text to keep (s or a new string). */
+static char *
+one_line(char *s)
+{
+	struct pd_buf b;
+	size_t n = 0;
+
+	for (const char *p = s; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			n++;
+	if (n == 0)
+		return s;
+	pd_buf_init(&b, strlen(s) + 3 * n + 1);
+	for (const char *p = s; *p; p++)
+		if ((unsigned char)*p < 0x20 || *p == 0x7f)
+			pd_buf_printf(&b, "\\x%02x", (unsigned char)*p);
+		else
+			pd_buf_addc(&b, *p);
+	free(s);
+	return pd_buf_steal(&b);
+}
+
 static void
 add_error(struct loader *L, const char *file, unsigned line, const char *msg)
 {
@@ -333,6 +358,7 @@ add_error(struct loader *L, const char *file, unsigned line, const char *msg)
 	e->line = line;
 	e->seq = L->nerrs++;
 	e->text = line > 0 ? xasprintf("%s:%u: %s", file, line, msg) : xasprintf("%s: %s", file, msg);
+	e->text = one_line(e->text);
 }
 
 /* An error about setting s ("FILE:LINE: ..."). A setting without a line
@@ -1098,8 +1124,16 @@ check_smtp_url(struct loader *L, const config_setting_t *s, const char *url)
 		smtps = 0;
 		host = url + 7;
 	} else {
-		err_at(L, s, "smtp.url: \"%s\" must start with smtp:// (port 587 or 25, STARTTLS "
-		    "or plain) or smtps:// (port 465, TLS)", url);
+		/* Quoted without what may be a password (u:pw@host). */
+		const char *at = strrchr(url, '@'), *sep = strstr(url, "://");
+
+		if (at != NULL)
+			err_at(L, s, "smtp.url: \"%.*s...@%s\" must start with smtp:// (port 587 or "
+			    "25, STARTTLS or plain) or smtps:// (port 465, TLS)",
+			    sep != NULL && sep < at ? (int)(sep - url + 3) : 0, url, at + 1);
+		else
+			err_at(L, s, "smtp.url: \"%s\" must start with smtp:// (port 587 or 25, "
+			    "STARTTLS or plain) or smtps:// (port 465, TLS)", url);
 		return -1;
 	}
 	end = host + strcspn(host, "/");

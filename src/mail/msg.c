@@ -139,16 +139,26 @@ header_add(struct msg *m, const char *name, size_t nlen, struct pd_buf *val,
 {
 	struct msg_header *h;
 	unsigned defects = 0;
+	size_t len = val->len, nuls = 0;
 	char *raw;
-	size_t len;
 
 	if (m->nheaders >= MSG_MAX_HEADERS) {
 		msg_defect(m, "more than %d header fields; the rest ignored", MSG_MAX_HEADERS);
 		return;
 	}
-	/* Trim the whitespace after the colon and at the end. */
+	/* A NUL byte would end the value there and hide the rest of it (a
+	 * subject cut short): it becomes a space, as in the body it becomes
+	 * U+FFFD. */
 	raw = pd_buf_steal(val);
-	len = strlen(raw);
+	for (size_t i = 0; i < len; i++)
+		if (raw[i] == '\0') {
+			raw[i] = ' ';
+			nuls++;
+		}
+	if (nuls > 0)
+		msg_defect(m, "header %.*s: %zu NUL byte%s replaced by spaces",
+		    (int)(nlen < 60 ? nlen : 60), name, nuls, nuls == 1 ? "" : "s");
+	/* Trim the whitespace after the colon and at the end. */
 	while (len > 0 && (raw[len - 1] == ' ' || raw[len - 1] == '\t'))
 		raw[--len] = '\0';
 	if (raw[0] == ' ' || raw[0] == '\t') {

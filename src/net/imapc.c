@@ -63,6 +63,7 @@ struct imapc {
 	bool broken;		/* the connection is gone */
 	bool conn_error;	/* the last failure was the connection */
 	bool in_auth;		/* trace: hide everything sent */
+	bool fresh;		/* nothing since SELECT: its view is current */
 	bool warned_no_move;
 };
 
@@ -652,6 +653,7 @@ imapc_select(struct imapc *c, const char *mailbox, uint32_t *uidvalidity_r,
 		return refuse(c, error_r, "SELECT %s: the server sent no "
 		    "UIDVALIDITY", mailbox);
 	c->selected = xstrdup(mailbox);
+	c->fresh = true;
 	*uidvalidity_r = uidv;
 	return 0;
 }
@@ -694,6 +696,13 @@ imapc_search_new(struct imapc *c, uint32_t last_uid, uint32_t **uids_r,
 		return -1;
 	if (last_uid == UINT32_MAX)	/* last + 1 would be 0, which is "*" */
 		return 0;
+	/* Mail delivered since our last command is announced with the reply
+	 * to the next one, and is not in that command's results (Dovecot
+	 * answers a UID SEARCH without it): a NOOP first, unless the SELECT
+	 * just now gave the current view. */
+	if (!c->fresh && (r = mailimap_noop(c->imap)) != MAILIMAP_NO_ERROR)
+		return fail(c, r, error_r, "NOOP");
+	c->fresh = false;
 	/* The key owns the set. */
 	key = nn(mailimap_search_key_new_uid(nn(mailimap_set_new_interval(
 	    last_uid + 1, 0))));

@@ -22,10 +22,12 @@
 #include <strings.h>
 
 #include <curl/curl.h>
+#include <gnutls/gnutls.h>
 
 #include "postdesk/buf.h"
 #include "postdesk/log.h"
 #include "postdesk/smtpc.h"
+#include "postdesk/tlsverify.h"
 #include "postdesk/xalloc.h"
 
 #define DEFAULT_TIMEOUT	60
@@ -380,6 +382,7 @@ configure(struct smtpc *s, const struct pd_smtp *cfg, bool smtps,
 		SET(CURLOPT_USE_SSL, (long)CURLUSESSL_NONE);
 	SET(CURLOPT_SSL_VERIFYPEER, 1L);
 	SET(CURLOPT_SSL_VERIFYHOST, 2L);
+	SET(CURLOPT_CERTINFO, 1L);	/* for cert_reason() */
 	if (cfg->ca_file != NULL) {
 		/* The configured CAs alone, as imapc does. */
 		SET(CURLOPT_CAINFO, cfg->ca_file);
@@ -533,6 +536,51 @@ curl_text(const struct smtpc *s, CURLcode rc)
 	return s->errbuf[0] != '\0' ? s->errbuf : curl_easy_strerror(rc);
 }
 
+/* libcurl's GnuTLS backend says only "server certificate verification
+ * failed" when the server's certificate is refused: check the chain it
+ * received (CURLINFO_CERTINFO) ourselves, as imapc does, for the reason:
+ * expired, not yet valid, unknown signer, another host name. NULL when
+ * there is no chain to look at, or it passes (caller frees). */
+static char *
+cert_reason(const struct smtpc *s)
+{
+	struct curl_certinfo *ci = NULL;
+	gnutls_datum_t der[8];
+	const void *dv[8];
+	size_t dl[8], n = 0;
+	char *host, *err = NULL;
+
+	if (curl_easy_getinfo(s->curl, CURLINFO_CERTINFO, &ci) != CURLE_OK || ci == NULL)
+		return NULL;
+	for (int i = 0; i < ci->num_of_certs && n < 8; i++)
+		for (struct curl_slist *l = ci->certinfo[i]; l != NULL; l = l->next) {
+			gnutls_datum_t pem;
+
+			if (strncmp(l->data, "Cert:", 5) != 0)
+				continue;
+			pem.data = (unsigned char *)l->data + 5;
+			pem.size = (unsigned)strlen(l->data + 5);
+			if (gnutls_pem_base64_decode2("CERTIFICATE", &pem, &der[n]) == 0) {
+				dv[n] = der[n].data;
+				dl[n] = der[n].size;
+				n++;
+			}
+			break;
+		}
+	/* where is "host:port"; an IPv6 host is in brackets */
+	host = xstrndup(s->where, (size_t)(strrchr(s->where, ':') - s->where));
+	if (host[0] == '[') {
+		memmove(host, host + 1, strlen(host));
+		host[strcspn(host, "]")] = '\0';
+	}
+	if (n > 0 && tlsverify_chain(dv, dl, n, s->cfg->ca_file, host, &err) == 0)
+		err = NULL;
+	for (size_t i = 0; i < n; i++)
+		gnutls_free(der[i].data);
+	free(host);
+	return err;
+}
+
 /* Why the session failed, when no server reply says it (caller frees). */
 static char *
 describe_curl_error(const struct smtpc *s, CURLcode rc)
@@ -552,7 +600,14 @@ describe_curl_error(const struct smtpc *s, CURLcode rc)
 		return xasprintf("cannot connect to %s: %s", w, t);
 	case CURLE_OPERATION_TIMEDOUT:
 		return xasprintf("timeout talking to %s: %s", w, t);
-	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_PEER_FAILED_VERIFICATION: {
+		char *why = cert_reason(s), *r;
+
+		r = xasprintf("TLS certificate of %s not accepted: %s%s%s", w,
+		    why ? why : "", why ? "; libcurl: " : "", t);
+		free(why);
+		return r;
+	}
 	case CURLE_SSL_CACERT_BADFILE:
 		return xasprintf("TLS certificate of %s not accepted: %s", w, t);
 	case CURLE_SSL_CONNECT_ERROR:

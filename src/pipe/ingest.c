@@ -131,6 +131,11 @@ kind_of(const struct ingest *ig, const struct msg *m, const struct thread_result
 		return "loop";
 	if (m->bounce)
 		return "bounce";
+	/* Our own mail back in a ticket (a forwarder rewrote the Message-ID of
+	 * an acknowledgement): kept in the ticket, never answered, no agent
+	 * told. */
+	if (thread_addr_is_ours(ig->cfg, m->from.addr))
+		return "loop";
 	if (m->machine)
 		return "auto-reply";
 	*agent_r = thread_verified_agent(ig->cfg, m, forged_r);
@@ -297,15 +302,22 @@ survey_record(struct ingest *ig, const struct msg *m, int64_t ticket, const stru
 	return 0;
 }
 
-/* A customer's mail on an existing ticket: join them if they were Cc'd on
- * the thread, and wake the ticket up if it was waiting or done, unless the
- * mail is a good answer to the survey (then *rating_only says whether it
- * is nothing but that: no message for the agents). */
+/* A customer's mail on an existing ticket: wake the ticket up if it was
+ * waiting or done, unless the mail is a good answer to the survey (then
+ * *rating_only says whether it is nothing but that: no message for the
+ * agents). The sender joins the ticket when they answer mail of the
+ * ticket that we sent (one of our HMAC-signed ids): they were on it. Mail
+ * that found the ticket otherwise (a Message-ID of the thread, known from
+ * a list or a forward) reaches the agents, but its sender gets none of
+ * the ticket's mail: an agent adds them with #cc if they belong. Our own
+ * addresses and the agents never become customers of a ticket (that would
+ * send the ticket's mail back to us, or an agent's to the wrong side). */
 static int
 ticket_customer_reply(struct ingest *ig, const struct msg *m, int64_t ticket, int64_t now,
     bool *rating_only)
 {
 	struct store *st = ig->st;
+	const char *addr = m->from.addr;
 	struct rating r;
 	char status[16];
 	const char *to = NULL;
@@ -314,9 +326,18 @@ ticket_customer_reply(struct ingest *ig, const struct msg *m, int64_t ticket, in
 	int found;
 
 	*rating_only = false;
-	if (m->from.addr != NULL &&
-	    store_participant_add(st, ticket, m->from.addr, m->from.name, "cc") < 0)
-		return -1;
+	if (addr != NULL && !thread_addr_is_ours(ig->cfg, addr) &&
+	    thread_agent(ig->cfg, addr) == NULL) {
+		found = store_participant_has(st, ticket, addr);
+		if (found < 0)
+			return -1;
+		if (found == 0 && !thread_cites_our_id(&ig->key, m, ticket))
+			log_info("thread: ticket=%" PRId64 " msgid=<%s> from=%s does not join the "
+			    "ticket (not a reply to its mail)", ticket, m->message_id, addr);
+		else if (found == 0 &&
+		    store_participant_add(st, ticket, addr, m->from.name, "cc") < 0)
+			return -1;
+	}
 	found = store_ticket_status(st, ticket, status, &closed);
 	if (found <= 0)
 		return -1;
@@ -407,6 +428,30 @@ static const char *
 source_name(const struct ingest_source *src)
 {
 	return src->account ? src->account : src->mailbox ? src->mailbox : "-";
+}
+
+/* A message over a parser limit (size, MIME depth or parts, header block)
+ * is stored whole but read only in part: its text may be empty or cut.
+ * Say so where an agent looks (the ticket's events) and in the log, with
+ * what the parser hit. */
+static int
+over_limit_event(struct ingest *ig, const struct msg *m, int64_t ticket, int64_t now)
+{
+	struct pd_buf d;
+	int rc;
+
+	pd_buf_init(&d, 1024);
+	pd_buf_adds(&d, "read only in part");
+	for (size_t i = 0, n = 0; i < m->ndefects; i++)
+		if (strstr(m->defects[i], "limit") || strstr(m->defects[i], "more than") ||
+		    strstr(m->defects[i], "deeper than") || strstr(m->defects[i], "larger than"))
+			pd_buf_printf(&d, "%s%s", n++ ? "; " : ": ", m->defects[i]);
+	pd_buf_printf(&d, " (all %zu bytes are stored)", m->size);
+	log_warn("ingest: msgid=<%s> ticket=%" PRId64 " over a limit: %s", m->message_id,
+	    ticket, pd_buf_str(&d));
+	rc = store_event_add(ig->st, ticket, "over-limit", NULL, pd_buf_str(&d), now);
+	pd_buf_free(&d);
+	return rc;
 }
 
 /* Everything for one new message, inside the open transaction. */
@@ -531,6 +576,10 @@ ingest_store(struct ingest *ig, const struct msg *m, const char *raw, size_t len
 		return -1;
 	}
 	res->ticket = ticket;
+	if (m->over_limit && ticket != 0 && over_limit_event(ig, m, ticket, now) < 0) {
+		agent_outcome_free(&ao);
+		return -1;
+	}
 	/* The mail this calls for, in the same transaction. */
 	if (forged && ticket != 0 &&
 	    store_event_add(st, ticket, "unverified-agent", m->from.addr,

@@ -79,9 +79,8 @@ thread_agent(const struct pd_config *cfg, const char *addr)
 	return NULL;
 }
 
-/* Does m reference one of our own Message-IDs issued for ticket? */
-static bool
-references_our_id(const struct ourid_key *key, const struct msg *m, int64_t ticket)
+bool
+thread_cites_our_id(const struct ourid_key *key, const struct msg *m, int64_t ticket)
 {
 	int64_t t;
 
@@ -143,7 +142,7 @@ thread_resolve(struct store *st, const struct pd_config *cfg,
 			if (member < 0)
 				return -1;
 			if (member > 0 || thread_agent(cfg, m->from.addr) != NULL ||
-			    references_our_id(key, m, id)) {
+			    thread_cites_our_id(key, m, id)) {
 				r->ticket = id;
 				r->via = "tag";
 				return 0;

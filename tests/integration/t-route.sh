@@ -200,7 +200,10 @@ start=$(date +%s)
 pd -c "$conf" route --explain "$m4"
 secs=$(($(date +%s) - start))
 is "$rc" 0 "hostile header: exit 0"
-ok "hostile header: done within 3 s (took ${secs}s)" [ "$secs" -le 3 ]
+# (under valgrind, VALGRIND=1, everything runs some 30 times slower)
+limit=3
+[ -n "$VG_DIR" ] && limit=90
+ok "hostile header: done within $limit s (took ${secs}s)" [ "$secs" -le $limit ]
 like "$(line 'header X-Ticket-Ref')" \
 	'^  header X-Ticket-Ref =~ /\(x\+x\+\)\+y/: (match|time) limit reached on "x{60}"\.\.\., counted as failing$' \
 	"hostile header: the limit is shown"

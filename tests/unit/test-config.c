@@ -374,6 +374,34 @@ bad_references_and_values(void **state)
 	    "(expected \"Name <address>\" or a bare address)");
 }
 
+/* Found by fuzz-config: a string may hold a line break, and an error that
+ * quotes it must stay one line (check-config's output, the journal). */
+static void
+errors_stay_one_line(void **state)
+{
+	ASSERT_ERRORS("database = \"t.db\";\n"
+	    "imap = { host = \"imap.example.com\"; user = \"support@example.com\"; "
+	    "password_file = \"imap.pass\"; tls = \"maybe\nBcc: x\x7f\"; };\n",
+	    "postdesk.conf:2: imap.tls: unknown value \"maybe\\x0aBcc: x\\x7f\" (use "
+	    "\"implicit\", \"starttls\" or \"none\")");
+}
+
+/* Found by fuzz-config: a url with another scheme was quoted whole, with
+ * the password of its user:password@. */
+static void
+url_error_hides_password(void **state)
+{
+	ASSERT_ERRORS("database = \"t.db\";\n" IMAP_OK
+	    "smtp = { url = \"submission://bob:hunter2pw@mail.example.com\"; "
+	    "from = \"s@example.com\"; };\n",
+	    "postdesk.conf:3: smtp.url: \"submission://...@mail.example.com\" must start "
+	    "with smtp:// (port 587 or 25, STARTTLS or plain) or smtps:// (port 465, TLS)");
+	ASSERT_ERRORS("database = \"t.db\";\n" IMAP_OK
+	    "smtp = { url = \"bob:hunter2pw@mail.example.com\"; from = \"s@example.com\"; };\n",
+	    "postdesk.conf:3: smtp.url: \"...@mail.example.com\" must start with smtp:// "
+	    "(port 587 or 25, STARTTLS or plain) or smtps:// (port 465, TLS)");
+}
+
 static void
 rule_conditions(void **state)
 {
@@ -972,6 +1000,8 @@ main(void)
 		cmocka_unit_test(bad_duration),
 		cmocka_unit_test(bad_references_and_values),
 		cmocka_unit_test(rule_conditions),
+		cmocka_unit_test(errors_stay_one_line),
+		cmocka_unit_test(url_error_hides_password),
 		cmocka_unit_test(several_errors_together),
 		cmocka_unit_test(smtp_checks),
 		cmocka_unit_test(hours_and_holidays),

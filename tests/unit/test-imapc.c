@@ -928,6 +928,37 @@ wrong_name_is_refused_before_login(void **state)
 	imapc_close(&c);
 }
 
+/* The mail stack's expired certificate (right CA, right names), served by
+ * the real Dovecot: refused before LOGIN, saying it expired. */
+static void
+expired_certificate_is_refused_before_login(void **state)
+{
+	struct pd_imap cfg = cfg_for(PD_TLS_IMPLICIT, "127.0.0.1", E.ca);
+	struct imapc_login how = { .password = E.password };
+	struct imapc *c = NULL;
+	char *err = NULL, *err2 = NULL, path[600];
+	struct stat st;
+	int r1, r2;
+
+	(void)state;
+	mailstack("MAILSTACK_CERT=expired", "restart-dovecot");
+	snprintf(path, sizeof(path), "%s/log/dovecot.log", E.dir);
+	assert_int_equal(stat(path, &st), 0);
+	r1 = imapc_open(&cfg, &how, &c, &err);
+	cfg = cfg_for(PD_TLS_STARTTLS, "127.0.0.1", E.ca);
+	r2 = imapc_open(&cfg, &how, &c, &err2);
+	mailstack("", "restart-dovecot");	/* before asserting */
+	assert_int_equal(r1, -1);
+	assert_int_equal(r2, -1);
+	assert_null(c);
+	assert_contains(err, "certificate for 127.0.0.1 is not trusted (expired on ");
+	assert_contains(err2, "certificate for 127.0.0.1 is not trusted (expired on ");
+	free(err);
+	free(err2);
+	c = open_inbox();
+	imapc_close(&c);
+}
+
 static void
 wrong_password_and_missing_xoauth2(void **state)
 {
@@ -1025,6 +1056,46 @@ deliver_later(const char *token, int delay_ms)
 		_exit(127);
 	}
 	return pid;
+}
+
+/* Found by t-fault-net: a kept session's UID SEARCH did not see mail
+ * delivered since its last command (Dovecot announces it with the reply to
+ * that command, not in its results), so the daemon's polled mailboxes
+ * lagged a whole poll interval and a SIGUSR1 "fetch now" missed mail. */
+static void
+kept_session_sees_new_mail(void **state)
+{
+	struct imapc *c = open_inbox();
+	uint32_t *uids = NULL, last = 0;
+	size_t n = 0;
+	char *err = NULL, *found, crit[64];
+	bool there = false;
+	int status;
+	pid_t pid;
+
+	(void)state;
+	assert_int_equal(imapc_search_new(c, 0, &uids, &n, &err), 0);
+	for (size_t i = 0; i < n; i++)
+		if (uids[i] > last)
+			last = uids[i];
+	free(uids);
+	pid = deliver_later("Subject: imapc kept session", 0);
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	/* Delivered when a fresh session (curl) sees it. */
+	snprintf(crit, sizeof(crit), "UID %u:*", last + 1);
+	for (int i = 0; i < 100 && !there; i++) {
+		found = curl_search("INBOX", crit);
+		there = strtoul(found, NULL, 10) > last;
+		free(found);
+		if (!there)
+			usleep(100000);
+	}
+	assert_true(there);
+	assert_int_equal(imapc_search_new(c, last, &uids, &n, &err), 0);
+	assert_int_equal(n, 1);
+	assert_true(uids[0] > last);
+	free(uids);
+	imapc_close(&c);
 }
 
 /* Show a captured protocol trace as TAP comments. */
@@ -1272,6 +1343,7 @@ main(void)
 		cmocka_unit_test(mark_move_to_a_non_ascii_folder),
 		cmocka_unit_test(starttls_verifies_and_trace_hides_the_password),
 		cmocka_unit_test(untrusted_server_is_refused),
+		cmocka_unit_test(expired_certificate_is_refused_before_login),
 		cmocka_unit_test(wrong_name_is_refused_before_login),
 		cmocka_unit_test(wrong_password_and_missing_xoauth2),
 		cmocka_unit_test(plain_connection_when_configured_warns),
@@ -1279,6 +1351,7 @@ main(void)
 		cmocka_unit_test(idle_wakes_on_new_mail),
 		cmocka_unit_test(idle_times_out_and_wakes_on_fd),
 		cmocka_unit_test(fetch_callback_may_move_each_message),
+		cmocka_unit_test(kept_session_sees_new_mail),
 		cmocka_unit_test(dead_server_is_a_connection_error),
 	};
 

@@ -242,6 +242,41 @@ tag_with_our_signed_reference_is_accepted(void **state)
 	free(ours);
 }
 
+/* Found by t-hostile-abuse: anyone who knew a Message-ID of the thread
+ * joined the ticket and was sent the agents' answers. Only a reply to our
+ * own mail of the ticket joins; our address and the agents never do. */
+static void
+who_joins_a_ticket_by_replying(void **state)
+{
+	struct fx *f = *state;
+	struct ingest_result r;
+	char *ours, *raw;
+	static const char stranger[] =
+	    "From: mallory@example.org\r\nSubject: Re: Login\r\n"
+	    "Message-ID: <x1@example.org>\r\nIn-Reply-To: <m1@example.cz>\r\n\r\ncopy me\r\n";
+	static const char own[] =
+	    "From: support@example.test\r\nSubject: Re: Login\r\n"
+	    "Message-ID: <x2@lists.example.org>\r\nIn-Reply-To: <m1@example.cz>\r\n\r\nours\r\n";
+
+	feed(f, M1, NULL, 0, PD_DONE);
+	r = feed(f, stranger, NULL, 0, PD_DONE);
+	assert_int_equal(r.ticket, 1);	/* the agents see it */
+	assert_int_equal(store_participant_has(f->st, 1, "mallory@example.org"), 0);
+	r = feed(f, own, NULL, 0, PD_DONE);
+	assert_int_equal(r.ticket, 1);
+	assert_string_equal(r.kind, "loop");	/* kept in the ticket, not answered */
+	assert_int_equal(store_participant_has(f->st, 1, "support@example.test"), 0);
+	/* a reply to our mail of the ticket: its sender was sent it */
+	ours = ourid_make(&f->ig.key, 1, "example.test");
+	raw = xasprintf("From: colleague@example.cz\r\nSubject: Re: Login\r\n"
+	    "Message-ID: <x3@example.cz>\r\nIn-Reply-To: <%s>\r\n\r\nfwd to me\r\n", ours);
+	r = feed(f, raw, NULL, 0, PD_DONE);
+	assert_int_equal(r.ticket, 1);
+	assert_int_equal(store_participant_has(f->st, 1, "colleague@example.cz"), 1);
+	free(raw);
+	free(ours);
+}
+
 static void
 out_of_order_replies_thread(void **state)
 {
@@ -394,6 +429,7 @@ main(void)
 		cmocka_unit_test_setup_teardown(new_ticket_then_reply_then_duplicate, setup, teardown),
 		cmocka_unit_test_setup_teardown(tag_from_stranger_opens_linked_ticket, setup, teardown),
 		cmocka_unit_test_setup_teardown(tag_with_our_signed_reference_is_accepted, setup, teardown),
+		cmocka_unit_test_setup_teardown(who_joins_a_ticket_by_replying, setup, teardown),
 		cmocka_unit_test_setup_teardown(out_of_order_replies_thread, setup, teardown),
 		cmocka_unit_test_setup_teardown(loops_bounces_and_autoreplies, setup, teardown),
 		cmocka_unit_test_setup_teardown(reply_reopens_resolved_ticket, setup, teardown),

@@ -769,7 +769,10 @@ wrong_host_name_is_refused(void **state)
 	mailstack("", "restart-postfix");	/* before asserting */
 	assert_int_equal(r, SMTPC_TEMPFAIL);
 	assert_true(session);
-	assert_contains(reply, "not accepted: SSL: certificate subject name "
+	/* Our own check says why, then libcurl's words. */
+	assert_contains(reply, "not accepted: certificate does not match host "
+	    "name 127.0.0.1 (it is for DNS:wrong.example.test)");
+	assert_contains(reply, "libcurl: SSL: certificate subject name "
 	    "(wrong.example.test) does not match target host name '127.0.0.1'");
 	free(reply);
 	if (log == NULL)
@@ -781,6 +784,34 @@ wrong_host_name_is_refused(void **state)
 	    SMTPC_SENT);
 	free(reply);
 	smtpc_close(&s);
+	free(msg);
+}
+
+/* An expired certificate of the right CA for the right name: libcurl's
+ * GnuTLS backend says only "verification failed"; the reply must say that
+ * it expired, and when. */
+static void
+expired_certificate_is_refused(void **state)
+{
+	struct tcfg t;
+	struct smtpc *s;
+	char *msg = message(token(), "customer1@example.test"), *reply;
+	enum smtpc_result r;
+	bool session;
+
+	(void)state;
+	mailstack("MAILSTACK_CERT=expired", "restart-postfix");
+	cfg_submission(&t);
+	s = open_ok(&t, E.password);
+	r = send1(s, USER, "customer1@example.test", msg, &reply);
+	session = smtpc_error_is_session(s);
+	smtpc_close(&s);
+	mailstack("", "restart-postfix");	/* before asserting */
+	assert_int_equal(r, SMTPC_TEMPFAIL);
+	assert_true(session);
+	assert_contains(reply, "not accepted: certificate for 127.0.0.1 is not "
+	    "trusted (expired on ");
+	free(reply);
 	free(msg);
 }
 
@@ -1196,6 +1227,7 @@ main(void)
 		cmocka_unit_test(postfix_down_then_up),
 		cmocka_unit_test(untrusted_ca_is_refused),
 		cmocka_unit_test(wrong_host_name_is_refused),
+		cmocka_unit_test(expired_certificate_is_refused),
 		cmocka_unit_test(plain_smtp_when_configured_warns),
 		cmocka_unit_test(open_refuses_bad_configs),
 		cmocka_unit_test(bad_envelopes_are_refused_unsent),
