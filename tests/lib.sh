@@ -83,6 +83,31 @@ like() {
 
 diag() { echo "# $*"; }
 
+# vg PROGRAM ARGS...: run a test program (not postdesk) under valgrind when
+# VALGRIND=1, with the same report directory; as is otherwise.
+vg() {
+	if [ -n "$VG_DIR" ]; then
+		valgrind -q --vgdb=no --leak-check=full --show-leak-kinds=definite,indirect \
+			--errors-for-leak-kinds=definite,indirect --track-origins=yes \
+			--log-file="$VG_DIR/%p" "$@"
+	else
+		"$@"
+	fi
+}
+
+# vg_check: for scripts that hand TAP over to a test program (t-imapc,
+# t-smtpc): "not ok" and status 1 when a valgrind report is not empty.
+vg_check() {
+	[ -n "$VG_DIR" ] || return 0
+	bad=$(find "$VG_DIR" -type f -size +0 | wc -l | tr -d ' ')
+	if [ "$bad" -gt 0 ]; then
+		echo "not ok - valgrind: $bad runs with errors or leaks (reports in $VG_DIR)"
+		find "$VG_DIR" -type f -size +0 | head -n 3 | xargs cat | head -n 60 | sed 's/^/# /'
+		return 1
+	fi
+	echo "# valgrind: no error, no leak"
+}
+
 done_testing() {
 	if [ -n "$VG_DIR" ]; then
 		bad=$(find "$VG_DIR" -type f -size +0 | wc -l | tr -d ' ')

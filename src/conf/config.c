@@ -1108,6 +1108,18 @@ load_imap(struct loader *L, const config_setting_t *root)
 	}
 }
 
+/* url as an error may quote it: without what may be a password, i.e.
+ * anything between the scheme and the last '@' ("smtp://...@host"). The
+ * caller frees it. */
+static char *
+url_shown(const char *url)
+{
+	const char *at = strrchr(url, '@'), *sep = strstr(url, "://");
+	int keep = sep != NULL && sep < at ? (int)(sep - url + 3) : 0;
+
+	return at == NULL ? xstrdup(url) : xasprintf("%.*s...%s", keep, url, at);
+}
+
 /* smtp.url: smtp:// (plain or STARTTLS) or smtps:// (implicit TLS), a host,
  * maybe a port; no user or password in it. Returns 1 for smtps, 0 for smtp,
  * -1 after an error. */
@@ -1124,16 +1136,11 @@ check_smtp_url(struct loader *L, const config_setting_t *s, const char *url)
 		smtps = 0;
 		host = url + 7;
 	} else {
-		/* Quoted without what may be a password (u:pw@host). */
-		const char *at = strrchr(url, '@'), *sep = strstr(url, "://");
+		char *u = url_shown(url);
 
-		if (at != NULL)
-			err_at(L, s, "smtp.url: \"%.*s...@%s\" must start with smtp:// (port 587 or "
-			    "25, STARTTLS or plain) or smtps:// (port 465, TLS)",
-			    sep != NULL && sep < at ? (int)(sep - url + 3) : 0, url, at + 1);
-		else
-			err_at(L, s, "smtp.url: \"%s\" must start with smtp:// (port 587 or 25, "
-			    "STARTTLS or plain) or smtps:// (port 465, TLS)", url);
+		err_at(L, s, "smtp.url: \"%s\" must start with smtp:// (port 587 or 25, "
+		    "STARTTLS or plain) or smtps:// (port 465, TLS)", u);
+		free(u);
 		return -1;
 	}
 	end = host + strcspn(host, "/");
@@ -1152,7 +1159,10 @@ check_smtp_url(struct loader *L, const config_setting_t *s, const char *url)
 		colon = end;
 	colon = memchr(colon, ':', (size_t)(end - colon));
 	if (host == end || colon == host) {
-		err_at(L, s, "smtp.url: \"%s\" has no host name (e.g. smtp://mail.example.com:587)", url);
+		char *u = url_shown(url);
+
+		err_at(L, s, "smtp.url: \"%s\" has no host name (e.g. smtp://mail.example.com:587)", u);
+		free(u);
 		return -1;
 	}
 	if (colon != NULL) {
@@ -1160,7 +1170,10 @@ check_smtp_url(struct loader *L, const config_setting_t *s, const char *url)
 		long port = strtol(colon + 1, &e, 10);
 
 		if (e != end || colon + 1 == end || port < 1 || port > 65535) {
-			err_at(L, s, "smtp.url: \"%s\" has a bad port (1-65535)", url);
+			char *u = url_shown(url);
+
+			err_at(L, s, "smtp.url: \"%s\" has a bad port (1-65535)", u);
+			free(u);
 			return -1;
 		}
 	}

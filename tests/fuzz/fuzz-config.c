@@ -9,10 +9,11 @@
  *     no config and at least one;
  *   - every error line is one line of "FILE:LINE: message" or
  *     "FILE: message" (FILE absolute);
- *   - no error line repeats a secret written inline (the value of a
+ *   - no error line quotes a secret written inline (the value of a
  *     password, pass, passwd, secret or token key, or the password of a
- *     user:password@ in a URL), so that a mistaken config never puts a
- *     secret into a log;
+ *     user:password@ in a url), so that a mistaken config never puts a
+ *     secret into a log: a line that holds the value and no longer holds
+ *     it once only the value is changed quoted it;
  *   - a loaded config keeps its promises: at least one queue, a valid
  *     tag, absolute paths, one secret file per mailbox, ports in range;
  *   - loading the same file twice gives the same errors.
@@ -123,17 +124,18 @@ count(const char *hay, size_t hlen, const char *needle, size_t nlen)
 	return n;
 }
 
-/* Inline secrets in the text: key = "value" for the secret keys, and the
- * password of scheme://user:password@host. Each calls found(). */
+/* Inline secrets in the text: key = "value" for the secret keys, and in
+ * the value of a url key the password of ...://user:password@host. Each
+ * calls found() with the value's offset and length. */
 static void
-secrets(const char *t, size_t n, void (*found)(const char *, size_t, void *), void *arg)
+secrets(const char *t, size_t n, void (*found)(size_t, size_t, void *), void *arg)
 {
 	static const char *const keys[] = { "password", "passwd", "pass", "secret",
-		"oauth2_token", "token" };
+		"oauth2_token", "token", "url" };
 
 	for (size_t i = 0; i < n; i++) {
 		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++) {
-			size_t kl = strlen(keys[k]), j = i + kl, v;
+			size_t kl = strlen(keys[k]), j = i + kl, v, at, p, colon;
 
 			if (j > n || strncasecmp(t + i, keys[k], kl) != 0 ||
 			    (i > 0 && (isalnum((unsigned char)t[i - 1]) || t[i - 1] == '_')))
@@ -149,19 +151,27 @@ secrets(const char *t, size_t n, void (*found)(const char *, size_t, void *), vo
 				continue;
 			for (v = j + 1; v < n && t[v] != '"' && t[v] != '\\' && t[v] != '\n'; v++)
 				;
-			if (v < n && t[v] == '"')
-				found(t + j + 1, v - j - 1, arg);
-		}
-		if (i + 3 <= n && memcmp(t + i, "://", 3) == 0) {
-			size_t s = i + 3, e = s, colon = 0;
-
-			while (e < n && strchr("/\"@ \n", t[e]) == NULL) {
-				if (t[e] == ':' && colon == 0)
-					colon = e;
-				e++;
+			if (v >= n || t[v] != '"')
+				continue;
+			if (strcmp(keys[k], "url") != 0) {
+				found(j + 1, v - j - 1, arg);
+				continue;
 			}
-			if (e < n && t[e] == '@' && colon != 0)
-				found(t + colon + 1, e - colon - 1, arg);
+			/* url: the password before its last '@', after the
+			 * ':' that follows the last "://" before it */
+			for (at = v; at > j + 1 && t[at - 1] != '@'; at--)
+				;
+			if (at == j + 1)
+				continue;
+			at--;
+			for (p = at; p > j + 3 && memcmp(t + p - 3, "://", 3) != 0; p--)
+				;
+			if (p == j + 3)
+				continue;
+			for (colon = p; colon < at && t[colon] != ':'; colon++)
+				;
+			if (colon < at)
+				found(colon + 1, at - colon - 1, arg);
 		}
 	}
 }
@@ -173,16 +183,52 @@ struct leakcheck {
 };
 
 static void
-no_leak(const char *val, size_t vlen, void *arg)
+write_config(const char *data, size_t size)
+{
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+
+	if (fd < 0 || (size > 0 && write(fd, data, size) != (ssize_t)size) || close(fd) < 0) {
+		perror(path);
+		abort();
+	}
+}
+
+/* A secret value that an error line holds is a leak when the same line
+ * no longer holds it once the value (and nothing else) is changed: then
+ * the line quoted it, and it is not, say, part of the message's own text. */
+static void
+no_leak(size_t off, size_t vlen, void *arg)
 {
 	struct leakcheck *lc = arg;
+	const char *val = lc->text + off;
+	struct config_errors e2;
+	struct pd_config *cfg2 = NULL;
+	char *changed;
+	bool held = false;
 
 	/* Short or repeated values may be quoted for another reason. */
 	if (vlen < 6 || memchr(val, '\0', vlen) || count(lc->text, lc->len, val, vlen) != 1)
 		return;
 	for (size_t i = 0; i < lc->errs->count; i++)
 		if (count(lc->errs->lines[i], strlen(lc->errs->lines[i]), val, vlen) > 0)
-			fail("an error line repeats an inline secret", lc->errs->lines[i]);
+			held = true;
+	if (!held)
+		return;
+	changed = xmalloc(lc->len);
+	memcpy(changed, lc->text, lc->len);
+	for (size_t i = 0; i < vlen; i++)
+		changed[off + i] = changed[off + i] == 'Z' ? 'Y' : 'Z';
+	write_config(changed, lc->len);
+	config_load(path, &cfg2, &e2);
+	if (e2.count == lc->errs->count)
+		for (size_t i = 0; i < e2.count; i++)
+			if (count(lc->errs->lines[i], strlen(lc->errs->lines[i]), val, vlen) > 0 &&
+			    count(e2.lines[i], strlen(e2.lines[i]), val, vlen) == 0)
+				fail("an error line repeats an inline secret", lc->errs->lines[i]);
+	config_free(&cfg2);
+	config_errors_free(&e2);
+	free(changed);
+	write_config(lc->text, lc->len);
 }
 
 static void
@@ -256,15 +302,11 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct pd_config *cfg = NULL, *cfg2 = NULL;
 	struct config_errors e1, e2;
 	struct leakcheck lc;
-	int fd, r1, r2;
+	int r1, r2;
 
 	if (dir[0] == '\0')
 		setup();
-	fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-	if (fd < 0 || (size > 0 && write(fd, data, size) != (ssize_t)size) || close(fd) < 0) {
-		perror(path);
-		abort();
-	}
+	write_config((const char *)data, size);
 	r1 = config_load(path, &cfg, &e1);
 	if ((r1 == 0) != (cfg != NULL) || (r1 == 0) != (e1.count == 0) || (r1 != 0 && r1 != -1))
 		fail("success and errors are not exclusive", NULL);

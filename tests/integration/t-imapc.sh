@@ -32,7 +32,8 @@ if ! "$MS" wait-queue "$MAILSTACK_DIR" 20 >/dev/null; then
 fi
 
 start=$(date +%s)
-IMAPC_TOKENS=$toks CMOCKA_MESSAGE_OUTPUT=TAP "$prog"
+IMAPC_TOKENS=$toks CMOCKA_MESSAGE_OUTPUT=TAP vg "$prog"
 rc=$?
+vg_check || rc=1
 echo "# test-imapc took $(($(date +%s) - start)) s"
 exit $rc

@@ -124,5 +124,7 @@ dup_all=$((ack_total + note_total - ack_distinct - note_distinct))
 diag "acknowledgements sent twice: $dup_acks of $N; all mail sent twice: $dup_all of $((N * 4)) ($kills kills, $send_kills while sending)"
 # One row at a time is "sending": a kill can repeat at most one mail.
 ok "mail sent twice ($dup_all) is at most one per kill while sending ($send_kills)" test "$dup_all" -le "$send_kills"
-ok "acknowledgements sent twice ($dup_acks) are at most 5% of them" test $((dup_acks * 20)) -le $N
+# Measured: 0-6 of 200 with 17-67 kills while sending (about one such kill
+# in three repeats a mail: the rest fall before the server took it).
+ok "acknowledgements sent twice ($dup_acks) are at most 10% of them" test $((dup_acks * 10)) -le $N
 done_testing

@@ -12,7 +12,8 @@ fi
 
 mailstack_start
 start=$(date +%s)
-CMOCKA_MESSAGE_OUTPUT=TAP "$prog"
+CMOCKA_MESSAGE_OUTPUT=TAP vg "$prog"
 rc=$?
+vg_check || rc=1
 echo "# test-smtpc took $(($(date +%s) - start)) s"
 exit $rc

@@ -400,6 +400,12 @@ url_error_hides_password(void **state)
 	    "smtp = { url = \"bob:hunter2pw@mail.example.com\"; from = \"s@example.com\"; };\n",
 	    "postdesk.conf:3: smtp.url: \"...@mail.example.com\" must start with smtp:// "
 	    "(port 587 or 25, STARTTLS or plain) or smtps:// (port 465, TLS)");
+	/* The long run found the other quotes: an '@' after the first '/'
+	 * passed the user:password@ check and the whole url was shown. */
+	ASSERT_ERRORS("database = \"t.db\";\n" IMAP_OK
+	    "smtp = { url = \"smtp://submission://bob:hunter2pw@mail.example.com\"; "
+	    "from = \"s@example.com\"; };\n",
+	    "postdesk.conf:3: smtp.url: \"smtp://...@mail.example.com\" has a bad port (1-65535)");
 }
 
 static void
