@@ -528,6 +528,32 @@ cut_delimiter(struct walk *w, char *t, size_t len, size_t *rest_r)
 	return len;
 }
 
+/* Count "multipart/" and "message/" (any case) in the raw bytes: an upper
+ * bound on the number of levels libetpan would recurse into. */
+static size_t
+count_multipart(const char *raw, size_t len)
+{
+	/* message/rfc822 nests too: libetpan recurses once per attached
+	 * message, and 40,000 of them (1.3 MB) overflowed an 8 MiB stack. */
+	static const char pat[] = "multipart", pat2[] = "message";
+	const size_t l1 = sizeof(pat) - 1, l2 = sizeof(pat2) - 1;
+	const char *p = raw, *end = raw + len, *slash;
+	size_t n = 0;
+
+	/* Both end in the only '/' they hold, so they never overlap: look
+	 * for the slashes (memchr is fast; '/' is rare in text) and at what
+	 * comes before each. */
+	while ((slash = memchr(p, '/', (size_t)(end - p))) != NULL) {
+		size_t before = (size_t)(slash - raw);
+
+		if ((before >= l1 && strncasecmp(slash - l1, pat, l1) == 0) ||
+		    (before >= l2 && strncasecmp(slash - l2, pat2, l2) == 0))
+			n++;
+		p = slash + 1;
+	}
+	return n;
+}
+
 static void walk_part(struct walk *w, struct mailmime *mime, int depth, bool in_body);
 
 /* The parts cut_delimiter found after a delimiter inside a text part:
@@ -539,7 +565,10 @@ walk_rest(struct walk *w, const char *s, size_t n, int depth, bool in_body)
 	struct mailmime *mime = NULL;
 	size_t idx = 0;
 
-	if (mailmime_parse(s, n, &idx, &mime) != MAILIMF_NO_ERROR || mime == NULL)
+	/* the same guard as for the message: decoded text can declare
+	 * more nesting than libetpan's recursion survives */
+	if (count_multipart(s, n) > (size_t)w->lim->max_mime_parts ||
+	    mailmime_parse(s, n, &idx, &mime) != MAILIMF_NO_ERROR || mime == NULL)
 		return;
 	if (mime->mm_type == MAILMIME_MESSAGE &&
 	    mime->mm_data.mm_message.mm_msg_mime != NULL)
@@ -749,32 +778,6 @@ walk_part(struct walk *w, struct mailmime *mime, int depth, bool in_body)
 			walk_message(w, mime);
 		break;
 	}
-}
-
-/* Count "multipart/" and "message/" (any case) in the raw bytes: an upper
- * bound on the number of levels libetpan would recurse into. */
-static size_t
-count_multipart(const char *raw, size_t len)
-{
-	/* message/rfc822 nests too: libetpan recurses once per attached
-	 * message, and 40,000 of them (1.3 MB) overflowed an 8 MiB stack. */
-	static const char pat[] = "multipart", pat2[] = "message";
-	const size_t l1 = sizeof(pat) - 1, l2 = sizeof(pat2) - 1;
-	const char *p = raw, *end = raw + len, *slash;
-	size_t n = 0;
-
-	/* Both end in the only '/' they hold, so they never overlap: look
-	 * for the slashes (memchr is fast; '/' is rare in text) and at what
-	 * comes before each. */
-	while ((slash = memchr(p, '/', (size_t)(end - p))) != NULL) {
-		size_t before = (size_t)(slash - raw);
-
-		if ((before >= l1 && strncasecmp(slash - l1, pat, l1) == 0) ||
-		    (before >= l2 && strncasecmp(slash - l2, pat2, l2) == 0))
-			n++;
-		p = slash + 1;
-	}
-	return n;
 }
 
 /* libetpan reads every MIME field value (Content-Type, -Disposition...)
