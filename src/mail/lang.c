@@ -562,12 +562,15 @@ index_init(void)
 static void
 tally_langs(struct tally *t, unsigned langs, int weight, int mult)
 {
-	unsigned out = ~langs & ((1u << NLANG) - 1);
+	int v = weight * mult;
 
-	for (unsigned as = langs; as != 0; as &= as - 1)
-		for (unsigned bs = out; bs != 0; bs &= bs - 1)
-			t->excl[__builtin_ctz(as)][__builtin_ctz(bs)] +=
-			    weight * mult;
+	/* a row without branches: fewer mispredictions than a bit walk */
+	for (unsigned as = langs; as != 0; as &= as - 1) {
+		int *row = t->excl[__builtin_ctz(as)];
+
+		for (int b = 0; b < NLANG; b++)
+			row[b] += (langs >> b & 1) ? 0 : v;
+	}
 }
 
 /* A phrase word's weight for phrase i: 4 as written, 2 stripped, or 0. */
@@ -687,24 +690,21 @@ ascii_letter(unsigned char c)
 	return (c | 32) >= 'a' && (c | 32) <= 'z';
 }
 
-/* token_add() for a run of n ASCII letters: nothing to fold but case, no
- * telling letter. Appends as many as token_add() would before the word
- * is too long. */
-static void
-token_add_ascii(struct token *tk, const unsigned char *p, size_t n)
+/* token_add() for the run of ASCII letters at p[i..n): nothing to fold
+ * but case, no telling letter; read and appended in one pass. Returns
+ * where the run ends. */
+static size_t
+token_add_ascii(struct token *tk, const unsigned char *p, size_t i, size_t n)
 {
-	size_t room;
-
-	if (tk->too_long)
-		return;
-	room = tk->len + 4 <= LANG_TOKEN_MAX ?
-	    LANG_TOKEN_MAX - 3 - tk->len : 0;
-	if (n > room) {
-		n = room;
-		tk->too_long = true;
+	for (; i < n && ascii_letter(p[i]); i++) {
+		if (tk->too_long)
+			continue;
+		if (tk->len + 4 > LANG_TOKEN_MAX)
+			tk->too_long = true;
+		else
+			token_put(tk, p[i] | 32);
 	}
-	for (size_t i = 0; i < n; i++)
-		token_put(tk, p[i] | 32);
+	return i;
 }
 
 static void
@@ -716,12 +716,7 @@ scan_line(struct scan *s, const unsigned char *p, size_t n)
 		unsigned cp, next;
 
 		if (ascii_letter(p[i])) {	/* most of the text */
-			size_t j = i + 1;
-
-			while (j < n && ascii_letter(p[j]))
-				j++;
-			token_add_ascii(&s->cur, p + i, j - i);
-			i = j;
+			i = token_add_ascii(&s->cur, p, i, n);
 			continue;
 		}
 		if (p[i] < 0x80)

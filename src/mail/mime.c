@@ -490,12 +490,15 @@ part_text(struct walk *w, struct mailmime *mime, size_t *len_r)
  * enclosing multipart ("--boundary" or "--boundary--", maybe with blanks
  * after): libetpan leaves such lines inside a text part when it cannot
  * split the parts around them (an empty first part, empty parts in a row),
- * and they are no text. Returns the new length. */
+ * and they are no text. Returns the new length; *rest_r is where the
+ * parts after a delimiter start (the length when there are none: nothing
+ * was cut, or the delimiter was the closing one). */
 static size_t
-cut_delimiter(struct walk *w, char *t, size_t len)
+cut_delimiter(struct walk *w, char *t, size_t len, size_t *rest_r)
 {
 	size_t bl, i = 0;
 
+	*rest_r = len;
 	if (w->boundary == NULL || (bl = strlen(w->boundary)) == 0)
 		return len;
 	while (i < len) {
@@ -504,11 +507,15 @@ cut_delimiter(struct walk *w, char *t, size_t len)
 
 		if (end - i >= 2 + bl && t[i] == '-' && t[i + 1] == '-' &&
 		    memcmp(t + i + 2, w->boundary, bl) == 0) {
-			if (end - k >= 2 && t[k] == '-' && t[k + 1] == '-')
-				k += 2;
+			bool close = end - k >= 2 && t[k] == '-' &&
+			    t[k + 1] == '-';
+
+			k += close ? 2 : 0;
 			while (k < end && (t[k] == ' ' || t[k] == '\t'))
 				k++;
 			if (k == end) {
+				if (!close && end < len)
+					*rest_r = end + 1;
 				msg_defect(w->m, "MIME delimiter inside a text part "
 				    "(parts the MIME parser could not split); "
 				    "text cut there");
@@ -521,6 +528,55 @@ cut_delimiter(struct walk *w, char *t, size_t len)
 	return len;
 }
 
+/* Count "multipart/" and "message/" (any case) in the raw bytes: an upper
+ * bound on the number of levels libetpan would recurse into. */
+static size_t
+count_multipart(const char *raw, size_t len)
+{
+	/* message/rfc822 nests too: libetpan recurses once per attached
+	 * message, and 40,000 of them (1.3 MB) overflowed an 8 MiB stack. */
+	static const char pat[] = "multipart", pat2[] = "message";
+	const size_t l1 = sizeof(pat) - 1, l2 = sizeof(pat2) - 1;
+	const char *p = raw, *end = raw + len, *slash;
+	size_t n = 0;
+
+	/* Both end in the only '/' they hold, so they never overlap: look
+	 * for the slashes (memchr is fast; '/' is rare in text) and at what
+	 * comes before each. */
+	while ((slash = memchr(p, '/', (size_t)(end - p))) != NULL) {
+		size_t before = (size_t)(slash - raw);
+
+		if ((before >= l1 && strncasecmp(slash - l1, pat, l1) == 0) ||
+		    (before >= l2 && strncasecmp(slash - l2, pat2, l2) == 0))
+			n++;
+		p = slash + 1;
+	}
+	return n;
+}
+
+static void walk_part(struct walk *w, struct mailmime *mime, int depth, bool in_body);
+
+/* The parts cut_delimiter found after a delimiter inside a text part:
+ * parsed again as an entity of their own (part headers, then the body)
+ * and walked as the parts they are. s must outlive the walk. */
+static void
+walk_rest(struct walk *w, const char *s, size_t n, int depth, bool in_body)
+{
+	struct mailmime *mime = NULL;
+	size_t idx = 0;
+
+	/* the same guard as for the message: decoded text can declare
+	 * more nesting than libetpan's recursion survives */
+	if (count_multipart(s, n) > (size_t)w->lim->max_mime_parts ||
+	    mailmime_parse(s, n, &idx, &mime) != MAILIMF_NO_ERROR || mime == NULL)
+		return;
+	if (mime->mm_type == MAILMIME_MESSAGE &&
+	    mime->mm_data.mm_message.mm_msg_mime != NULL)
+		walk_part(w, mime->mm_data.mm_message.mm_msg_mime, depth + 1,
+		    in_body);
+	mailmime_free(mime);
+}
+
 static bool
 blank(const char *s)
 {
@@ -529,8 +585,6 @@ blank(const char *s)
 			return false;
 	return true;
 }
-
-static void walk_part(struct walk *w, struct mailmime *mime, int depth, bool in_body);
 
 /* The decoded size of a single part, for the attachment list. */
 static size_t
@@ -568,7 +622,7 @@ report_part(const char *ctype)
  * the body when no body text came before it (a common way of sending a
  * text file as the message). */
 static void
-walk_single(struct walk *w, struct mailmime *mime, bool in_body)
+walk_single(struct walk *w, struct mailmime *mime, int depth, bool in_body)
 {
 	char *ctype = content_type_str(mime->mm_content_type);
 	bool is_att, is_inline;
@@ -576,24 +630,28 @@ walk_single(struct walk *w, struct mailmime *mime, bool in_body)
 	struct mime_report *rep = w->rep;
 	bool plain = strcmp(ctype, "text/plain") == 0;
 	bool html = strcmp(ctype, "text/html") == 0;
-	size_t len;
+	size_t len, rest;
 
 	if (in_body && !is_att && plain && (filename == NULL || w->plain.len == 0)) {
 		char *t = part_text(w, mime, &len);
+		size_t full = len;
 
-		len = cut_delimiter(w, t, len);
+		len = cut_delimiter(w, t, len, &rest);
 		if (w->plain.len > 0 && !blank(t))
 			pd_buf_adds(&w->plain, "\n");
 		if (pd_buf_add(&w->plain, t, len) < 0 && !w->limit_noted) {
 			msg_defect(w->m, "text body longer than %zu bytes; truncated", TEXT_MAX);
 			w->limit_noted = true;
 		}
+		if (rest < full)
+			walk_rest(w, t + rest, full - rest, depth, in_body);
 		free(t);
 	} else if (in_body && !is_att && html && (filename == NULL || w->html == NULL)) {
 		w->m->html = true;
 		if (w->html == NULL) {
 			w->html = part_text(w, mime, &w->html_len);
-			w->html_len = cut_delimiter(w, w->html, w->html_len);
+			w->html_len = cut_delimiter(w, w->html, w->html_len,
+			    &rest);
 		}
 	} else if (report_part(ctype)) {
 		if (strstr(ctype, "headers") != NULL) {
@@ -704,7 +762,7 @@ walk_part(struct walk *w, struct mailmime *mime, int depth, bool in_body)
 	w->parts++;
 	switch (mime->mm_type) {
 	case MAILMIME_SINGLE:
-		walk_single(w, mime, in_body);
+		walk_single(w, mime, depth, in_body);
 		break;
 	case MAILMIME_MULTIPLE:
 		walk_multipart(w, mime, depth, in_body);
@@ -720,32 +778,6 @@ walk_part(struct walk *w, struct mailmime *mime, int depth, bool in_body)
 			walk_message(w, mime);
 		break;
 	}
-}
-
-/* Count "multipart/" and "message/" (any case) in the raw bytes: an upper
- * bound on the number of levels libetpan would recurse into. */
-static size_t
-count_multipart(const char *raw, size_t len)
-{
-	/* message/rfc822 nests too: libetpan recurses once per attached
-	 * message, and 40,000 of them (1.3 MB) overflowed an 8 MiB stack. */
-	static const char pat[] = "multipart", pat2[] = "message";
-	const size_t l1 = sizeof(pat) - 1, l2 = sizeof(pat2) - 1;
-	const char *p = raw, *end = raw + len, *slash;
-	size_t n = 0;
-
-	/* Both end in the only '/' they hold, so they never overlap: look
-	 * for the slashes (memchr is fast; '/' is rare in text) and at what
-	 * comes before each. */
-	while ((slash = memchr(p, '/', (size_t)(end - p))) != NULL) {
-		size_t before = (size_t)(slash - raw);
-
-		if ((before >= l1 && strncasecmp(slash - l1, pat, l1) == 0) ||
-		    (before >= l2 && strncasecmp(slash - l2, pat2, l2) == 0))
-			n++;
-		p = slash + 1;
-	}
-	return n;
 }
 
 /* libetpan reads every MIME field value (Content-Type, -Disposition...)
